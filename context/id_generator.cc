@@ -1,0 +1,111 @@
+#include "traceprop/context/id_generator.h"
+
+#include <pthread.h>
+#include <sys/random.h>
+#include <unistd.h>
+
+#include <atomic>
+#include <chrono>
+#include <cstdint>
+#include <cstring>
+#include <thread>
+
+namespace traceprop {
+namespace {
+
+// Bumped in the child after fork(): every thread-local generator compares
+// its epoch on use and reseeds when it differs. A relaxed load costs nothing
+// next to the generator itself.
+std::atomic<uint64_t> fork_epoch{1};
+
+void OnForkChild() { fork_epoch.fetch_add(1, std::memory_order_relaxed); }
+
+bool RegisterAtFork() {
+  pthread_atfork(nullptr, nullptr, &OnForkChild);
+  return true;
+}
+
+uint64_t SplitMix64(uint64_t& x) {
+  uint64_t z = (x += 0x9e3779b97f4a7c15ULL);
+  z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ULL;
+  z = (z ^ (z >> 27)) * 0x94d049bb133111ebULL;
+  return z ^ (z >> 31);
+}
+
+inline uint64_t Rotl(uint64_t x, int k) { return (x << k) | (x >> (64 - k)); }
+
+struct Xoshiro256 {
+  uint64_t s[4] = {0, 0, 0, 0};
+  uint64_t epoch = 0;  // 0: never seeded
+
+  void Seed() {
+    uint64_t seed[4] = {0, 0, 0, 0};
+    size_t got = 0;
+    while (got < sizeof(seed)) {
+      ssize_t n = getrandom(reinterpret_cast<char*>(seed) + got,
+                            sizeof(seed) - got, 0);
+      if (n <= 0) break;  // no entropy source: mix in what we have below
+      got += static_cast<size_t>(n);
+    }
+    // Whatever getrandom gave, mix in time, pid and thread identity so two
+    // threads or processes never start from the same state even without it.
+    uint64_t mix =
+        static_cast<uint64_t>(
+            std::chrono::steady_clock::now().time_since_epoch().count()) ^
+        (static_cast<uint64_t>(getpid()) << 32) ^
+        static_cast<uint64_t>(
+            std::hash<std::thread::id>()(std::this_thread::get_id()));
+    for (uint64_t& word : s) word = 0;
+    for (int i = 0; i < 4; ++i) s[i] = seed[i] ^ SplitMix64(mix);
+    if ((s[0] | s[1] | s[2] | s[3]) == 0) s[0] = 1;  // all-zero is a fixed point
+  }
+
+  uint64_t Next() {
+    const uint64_t current = fork_epoch.load(std::memory_order_relaxed);
+    if (__builtin_expect(epoch != current, 0)) {
+      static const bool registered = RegisterAtFork();
+      (void)registered;
+      Seed();
+      epoch = current;
+    }
+    const uint64_t result = Rotl(s[1] * 5, 7) * 9;
+    const uint64_t t = s[1] << 17;
+    s[2] ^= s[0];
+    s[3] ^= s[1];
+    s[1] ^= s[2];
+    s[0] ^= s[3];
+    s[2] ^= t;
+    s[3] = Rotl(s[3], 45);
+    return result;
+  }
+};
+
+// initial-exec: one TLS slot read with no __tls_get_addr call, also when
+// this library is linked into a shared object.
+__attribute__((tls_model("initial-exec"))) thread_local Xoshiro256 rng;
+
+}  // namespace
+
+TraceId GenerateTraceId() {
+  std::array<uint8_t, 16> bytes;
+  uint64_t hi, lo;
+  do {
+    hi = rng.Next();
+    lo = rng.Next();
+  } while ((hi | lo) == 0);
+  std::memcpy(bytes.data(), &hi, 8);
+  std::memcpy(bytes.data() + 8, &lo, 8);
+  return TraceId(bytes);
+}
+
+SpanId GenerateSpanId() {
+  std::array<uint8_t, 8> bytes;
+  uint64_t v;
+  do {
+    v = rng.Next();
+  } while (v == 0);
+  std::memcpy(bytes.data(), &v, 8);
+  return SpanId(bytes);
+}
+
+}  // namespace traceprop

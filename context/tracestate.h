@@ -1,0 +1,128 @@
+// traceprop/context/tracestate.h — the W3C `tracestate` header.
+//
+// Wire format: up to 32 comma-separated list-members, left-most newest:
+//
+//   congo=t61rcWkgMzE,rojo=00f067aa0ba902b7,tenant@vendor=x
+//   ^^^^^ ^^^^^^^^^^^ key: lcalpha (lcalpha|digit|_-*/){0,255}, or
+//   key   value         tenant@system with tenant <=241 and system <=14
+//                       value: 1-256 of printable ASCII 0x20-0x7e except
+//                       ',' and '=', not ending in a space
+//
+//   absl::StatusOr<traceprop::TraceState> ts =
+//       traceprop::TraceState::Parse({"congo=t61rcWkgMzE", "rojo=x"});
+//   if (ts.ok()) {
+//     absl::StatusOr<traceprop::TraceState> updated = ts->Set("congo", "v2");
+//     std::string header = updated->ToHeader();  // "congo=v2,rojo=x"
+//   }
+//
+// W3C Trace Context Level 2, §3.3 (tracestate header), §3.5 (mutating).
+
+#ifndef TRACEPROP_CONTEXT_TRACESTATE_H_
+#define TRACEPROP_CONTEXT_TRACESTATE_H_
+
+#include <cstddef>
+#include <initializer_list>
+#include <memory>
+#include <optional>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "absl/status/statusor.h"
+#include "absl/strings/string_view.h"
+#include "absl/types/span.h"
+
+namespace traceprop {
+namespace internal {
+struct TraceStateRep;
+}  // namespace internal
+
+// TraceState is an immutable, ordered list of vendor key/value members.
+// Copying is cheap: the empty state holds no heap storage, a non-empty one
+// shares its storage (one reference-count increment). Mutators return a new
+// TraceState. Thread-safe for concurrent reads of one object (it is never
+// mutated).
+class TraceState {
+ public:
+  static constexpr size_t kMaxMembers = 32;
+  static constexpr size_t kMaxKeySize = 256;
+  static constexpr size_t kMaxValueSize = 256;
+  // Recommended outgoing limit for the whole header (§3.3.1.5).
+  static constexpr size_t kDefaultMaxHeaderSize = 512;
+  // Entries longer than this are dropped first when truncating (§3.3.1.5).
+  static constexpr size_t kLargeEntrySize = 128;
+
+  struct Entry {
+    absl::string_view key;
+    absl::string_view value;
+  };
+
+  // The empty tracestate.
+  TraceState() = default;
+
+  // Parse decodes one header value. Empty and white-space-only members
+  // (`a=1,,  ,b=2`) are accepted and skipped; optional white space around
+  // members is ignored. Returns InvalidArgument saying why for: a member
+  // that is not `key=value` with a valid key and value, more than 32
+  // members, or a duplicated key (the spec allows discarding such a
+  // header). An empty or all-white-space header gives an empty TraceState.
+  // The caller drops an invalid tracestate; it never affects traceparent.
+  static absl::StatusOr<TraceState> Parse(absl::string_view header);
+  // Parse of several header fields of one message: equivalent to parsing
+  // them joined with ',' in order (RFC 9110 §5.3).
+  static absl::StatusOr<TraceState> Parse(
+      absl::Span<const absl::string_view> headers);
+  static absl::StatusOr<TraceState> Parse(
+      std::initializer_list<absl::string_view> headers) {
+    return Parse(absl::Span<const absl::string_view>(headers.begin(),
+                                                     headers.size()));
+  }
+
+  // IsValidKey / IsValidValue check the Level 2 grammar (§3.3.1.3.1/2).
+  static bool IsValidKey(absl::string_view key);
+  static bool IsValidValue(absl::string_view value);
+
+  bool empty() const { return rep_ == nullptr; }
+  size_t size() const;
+
+  // Get returns the value for `key`, or nullopt. The view lives as long as
+  // this TraceState (or any copy of it).
+  std::optional<absl::string_view> Get(absl::string_view key) const;
+
+  // entries returns the members left (newest) to right (oldest). Views live
+  // as long as this TraceState.
+  std::vector<Entry> entries() const;
+
+  // Set returns a copy with `key` set to `value` as the left-most member
+  // (an existing member with that key is removed first: §3.5 "modified keys
+  // MUST be moved to the beginning"). If that makes 33 members, the
+  // right-most one is dropped. Returns InvalidArgument (and nothing
+  // changes) when the key or value does not match the grammar.
+  absl::StatusOr<TraceState> Set(absl::string_view key,
+                                 absl::string_view value) const;
+
+  // Erase returns a copy without `key` (unchanged if absent or invalid).
+  TraceState Erase(absl::string_view key) const;
+
+  // ToHeader formats the members as one header value of at most `max_size`
+  // characters. When the full list is longer, whole members are dropped as
+  // §3.3.1.5 recommends: first members longer than 128 characters, from
+  // the right, then others from the right, until it fits. Returns "" for an
+  // empty state (send no header then).
+  std::string ToHeader(size_t max_size = kDefaultMaxHeaderSize) const;
+
+  friend bool operator==(const TraceState& a, const TraceState& b);
+  friend bool operator!=(const TraceState& a, const TraceState& b) {
+    return !(a == b);
+  }
+
+ private:
+  explicit TraceState(std::shared_ptr<const internal::TraceStateRep> rep)
+      : rep_(std::move(rep)) {}
+
+  std::shared_ptr<const internal::TraceStateRep> rep_;  // null when empty
+};
+
+}  // namespace traceprop
+
+#endif  // TRACEPROP_CONTEXT_TRACESTATE_H_
