@@ -60,7 +60,8 @@ struct Xoshiro256 {
     if ((s[0] | s[1] | s[2] | s[3]) == 0) s[0] = 1;  // all-zero is a fixed point
   }
 
-  uint64_t Next() {
+  // Ready reseeds on first use in a thread and after fork().
+  void Ready() {
     const uint64_t current = fork_epoch.load(std::memory_order_relaxed);
     if (__builtin_expect(epoch != current, 0)) {
       static const bool registered = RegisterAtFork();
@@ -68,6 +69,9 @@ struct Xoshiro256 {
       Seed();
       epoch = current;
     }
+  }
+
+  uint64_t Next() {
     const uint64_t result = Rotl(s[1] * 5, 7) * 9;
     const uint64_t t = s[1] << 17;
     s[2] ^= s[0];
@@ -88,10 +92,12 @@ __attribute__((tls_model("initial-exec"))) thread_local Xoshiro256 rng;
 
 TraceId GenerateTraceId() {
   std::array<uint8_t, 16> bytes;
+  Xoshiro256& r = rng;
+  r.Ready();
   uint64_t hi, lo;
   do {
-    hi = rng.Next();
-    lo = rng.Next();
+    hi = r.Next();
+    lo = r.Next();
   } while ((hi | lo) == 0);
   std::memcpy(bytes.data(), &hi, 8);
   std::memcpy(bytes.data() + 8, &lo, 8);
@@ -100,9 +106,11 @@ TraceId GenerateTraceId() {
 
 SpanId GenerateSpanId() {
   std::array<uint8_t, 8> bytes;
+  Xoshiro256& r = rng;
+  r.Ready();
   uint64_t v;
   do {
-    v = rng.Next();
+    v = r.Next();
   } while (v == 0);
   std::memcpy(bytes.data(), &v, 8);
   return SpanId(bytes);

@@ -82,8 +82,13 @@ class FixedId {
 
   // IsValid is false for the all-zero id, true otherwise.
   bool IsValid() const {
-    uint8_t any = 0;
-    for (uint8_t b : bytes_) any |= b;
+    static_assert(N % 8 == 0, "ids are whole 64-bit words");
+    uint64_t any = 0;
+    for (size_t i = 0; i < N; i += 8) {
+      uint64_t word;
+      std::memcpy(&word, bytes_.data() + i, 8);
+      any |= word;
+    }
     return any != 0;
   }
 

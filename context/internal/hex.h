@@ -6,6 +6,7 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <cstring>
 
 namespace traceprop {
 namespace internal {
@@ -22,6 +23,19 @@ struct HexTable {
 };
 inline constexpr HexTable kHexTable{};
 inline constexpr char kHexDigits[] = "0123456789abcdef";
+
+// kHexPairs.text[2*b], [2*b+1] are the two lowercase hex digits of byte b:
+// one lookup and one two-byte copy per byte when encoding.
+struct HexPairs {
+  char text[512];
+  constexpr HexPairs() : text() {
+    for (int b = 0; b < 256; ++b) {
+      text[2 * b] = kHexDigits[b >> 4];
+      text[2 * b + 1] = kHexDigits[b & 0x0f];
+    }
+  }
+};
+inline constexpr HexPairs kHexPairs{};
 
 // DecodeLowerHex decodes `n` hex characters (n even) into n/2 bytes at `out`.
 // Returns false, leaving `out` partly written, if any character is not
@@ -40,8 +54,7 @@ inline bool DecodeLowerHex(const char* in, size_t n, uint8_t* out) {
 // EncodeLowerHex writes 2*n lowercase hex characters for `n` bytes.
 inline void EncodeLowerHex(const uint8_t* in, size_t n, char* out) {
   for (size_t i = 0; i < n; ++i) {
-    out[2 * i] = kHexDigits[in[i] >> 4];
-    out[2 * i + 1] = kHexDigits[in[i] & 0x0f];
+    std::memcpy(out + 2 * i, &kHexPairs.text[2 * in[i]], 2);
   }
 }
 
