@@ -3,19 +3,26 @@
 // Wire format: up to 32 comma-separated list-members, left-most newest:
 //
 //   congo=t61rcWkgMzE,rojo=00f067aa0ba902b7,tenant@vendor=x
-//   ^^^^^ ^^^^^^^^^^^ key: lcalpha (lcalpha|digit|_-*/){0,255}, or
-//   key   value         tenant@system with tenant <=241 and system <=14
-//                       value: 1-256 of printable ASCII 0x20-0x7e except
-//                       ',' and '=', not ending in a space
+//   ^^^^^ ^^^^^^^^^^^
+//   key   value
+//
+//   key   = ( lcalpha / DIGIT ) 0*255( lcalpha / DIGIT / "_" / "-" / "*" /
+//           "/" / "@" )                  ; Level 2: 1-256 characters, any
+//                                        ; number of '@' after the first
+//   value = 1-256 printable ASCII 0x20-0x7e except ',' and '=', not ending
+//           in a space (leading spaces are part of the value)
 //
 //   absl::StatusOr<traceprop::TraceState> ts =
 //       traceprop::TraceState::Parse({"congo=t61rcWkgMzE", "rojo=x"});
 //   if (ts.ok()) {
-//     absl::StatusOr<traceprop::TraceState> updated = ts->Set("congo", "v2");
-//     std::string header = updated->ToHeader();  // "congo=v2,rojo=x"
+//     absl::StatusOr<traceprop::TraceState> updated = ts->Set("rojo", "v2");
+//     std::string header = updated->ToHeader();  // "rojo=v2,congo=t61rcWkgMzE"
 //   }
 //
 // W3C Trace Context Level 2, §3.3 (tracestate header), §3.5 (mutating).
+// Level 1 had a separate multi-tenant rule (`tenant@system`, tenant <= 241,
+// system <= 14 characters); Level 2 replaced it with the single rule above,
+// and so does this class (OpenTelemetry SDKs still apply the Level 1 rule).
 
 #ifndef TRACEPROP_CONTEXT_TRACESTATE_H_
 #define TRACEPROP_CONTEXT_TRACESTATE_H_
@@ -60,25 +67,38 @@ class TraceState {
   // The empty tracestate.
   TraceState() = default;
 
-  // Parse decodes one header value. Empty and white-space-only members
-  // (`a=1,,  ,b=2`) are accepted and skipped; optional white space around
-  // members is ignored. Returns InvalidArgument saying why for: a member
-  // that is not `key=value` with a valid key and value, more than 32
-  // members, or a duplicated key (the spec allows discarding such a
-  // header). An empty or all-white-space header gives an empty TraceState.
-  // The caller drops an invalid tracestate; it never affects traceparent.
+  // Parse decodes one header value (§3.3.1).
+  //  - Empty and white-space-only members (`a=1,,  ,b=2`) are accepted and
+  //    skipped; spaces and tabs around members are ignored (so trailing
+  //    spaces of a value are dropped, leading ones are kept).
+  //  - Duplicate keys are accepted: the left-most (most recent) member is
+  //    kept and later ones are dropped. The spec allows keeping or dropping
+  //    duplicates (§3.5) and the W3C test suite (test_tracestate_duplicated
+  //    _keys) expects the header to be inherited, not discarded.
+  //  - Returns InvalidArgument saying why (member number and a short,
+  //    escaped excerpt) for: a member that is not `key=value` with a valid
+  //    key and value, or more than 32 non-empty members (duplicates count:
+  //    the limit is on the list as received).
+  //  - An empty or all-white-space header gives an empty TraceState.
+  // The caller drops an invalid tracestate; it never affects traceparent
+  // (§3.3). Thread-safe; the result owns a copy of the text (one heap
+  // allocation, none when empty).
   static absl::StatusOr<TraceState> Parse(absl::string_view header);
   // Parse of several header fields of one message: equivalent to parsing
-  // them joined with ',' in order (RFC 9110 §5.3).
+  // them joined with ',' in order (RFC 9110 §5.3), without building the
+  // joined string. The 32-member limit applies to the combined list.
   static absl::StatusOr<TraceState> Parse(
       absl::Span<const absl::string_view> headers);
   static absl::StatusOr<TraceState> Parse(
       std::initializer_list<absl::string_view> headers) {
-    return Parse(absl::Span<const absl::string_view>(headers.begin(),
-                                                     headers.size()));
+    return Parse(
+        absl::Span<const absl::string_view>(headers.begin(), headers.size()));
   }
 
-  // IsValidKey / IsValidValue check the Level 2 grammar (§3.3.1.3.1/2).
+  // IsValidKey / IsValidValue check the Level 2 grammar (§3.3.1.3.1/2):
+  // IsValidKey(`foo@`) and IsValidKey(`a@b@c`) are true, IsValidKey(`@a`),
+  // IsValidKey(`Foo`) false; IsValidValue(` x`) true, IsValidValue(`x `)
+  // false. Thread-safe.
   static bool IsValidKey(absl::string_view key);
   static bool IsValidValue(absl::string_view value);
 
@@ -101,16 +121,21 @@ class TraceState {
   absl::StatusOr<TraceState> Set(absl::string_view key,
                                  absl::string_view value) const;
 
-  // Erase returns a copy without `key` (unchanged if absent or invalid).
+  // Erase returns a copy without `key` (§3.5 "delete a key/value pair");
+  // the same state (shared storage) if `key` is absent or invalid, the
+  // empty state if it was the only member.
   TraceState Erase(absl::string_view key) const;
 
   // ToHeader formats the members as one header value of at most `max_size`
   // characters. When the full list is longer, whole members are dropped as
   // §3.3.1.5 recommends: first members longer than 128 characters, from
-  // the right, then others from the right, until it fits. Returns "" for an
-  // empty state (send no header then).
+  // the right, then others from the right, until it fits. The kept members
+  // keep their order. Returns "" for an empty state (send no header then)
+  // and when not even one member fits. Thread-safe.
   std::string ToHeader(size_t max_size = kDefaultMaxHeaderSize) const;
 
+  // operator== compares the members (keys, values and order), not the
+  // storage: two states parsed from `a=1, b=2` and `a=1,b=2` are equal.
   friend bool operator==(const TraceState& a, const TraceState& b);
   friend bool operator!=(const TraceState& a, const TraceState& b) {
     return !(a == b);
