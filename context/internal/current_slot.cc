@@ -2,6 +2,9 @@
 // traceprop/context/current.h). Kept out of headers so that a program has
 // exactly one slot even when traceprop is linked into several libraries.
 
+#include <cstdio>
+#include <cstdlib>
+
 #include "traceprop/context/current.h"
 
 namespace traceprop {
@@ -11,6 +14,12 @@ __thread const TraceContext* current_slot
     __attribute__((tls_model("initial-exec"))) = nullptr;
 
 const TraceContext kNoContext;
+
+void ScopeMisuse(const char* scope, const char* problem) {
+  std::fprintf(stderr, "traceprop: %s %s\n", scope, problem);
+  std::fflush(stderr);
+  std::abort();
+}
 
 }  // namespace internal
 }  // namespace traceprop

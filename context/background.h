@@ -1,0 +1,130 @@
+// traceprop/context/background.h — trace context for background tasks.
+//
+// Work that crosses a queue, a database row or another process cannot carry
+// the thread-local context: it carries a `traceprop.v1.TraceContext`
+// message in its payload instead. The producer puts its current context in
+// the payload; the worker resumes it either as a child span of the same
+// trace (the task is part of the request) or, by choice, as a NEW trace
+// that records where it came from (the task outlives the request, e.g. a
+// nightly batch or a retry hours later). From examples/thread_pool/main.cc:
+//
+//   // Producer, inside the request's span:
+//   Job job;
+//   *job.mutable_trace() = traceprop::CurrentTaskPayload();
+//   queue.Push(job);
+//
+//   // Worker:
+//   traceprop::TaskScope task(job.trace(), traceprop::TaskTrace::kNewTrace);
+//   if (!task.status().ok()) Log("bad payload: ", task.status());
+//   Log("task", traceprop::Current(), "origin", task.origin());
+//
+// Bad payloads never become a current context: a payload that fails
+// validation gives a new root trace, an invalid origin() and status() saying
+// why. The message format is described in proto/trace_context.proto; the
+// conversions are in proto_conversion.h.
+
+#ifndef TRACEPROP_CONTEXT_BACKGROUND_H_
+#define TRACEPROP_CONTEXT_BACKGROUND_H_
+
+#include <utility>
+
+#include "absl/status/status.h"
+#include "traceprop/context/current.h"
+#include "traceprop/context/trace_context.h"
+#include "traceprop/proto/trace_context.pb.h"
+
+namespace traceprop {
+
+// CurrentTaskPayload returns Current() as a message for a task payload
+// (ToProto(Current())). With no current context it returns the empty
+// message, which ResumeTask treats as "no origin" (not an error).
+// Thread-safe.
+v1::TraceContext CurrentTaskPayload();
+
+// TaskTrace is the worker's choice of how a task relates to its origin.
+enum class TaskTrace {
+  // kContinue: the task is a child span in the producer's trace (same
+  // trace id and tracestate, parent span id = the producer's span id).
+  kContinue,
+  // kNewTrace: the task starts a new trace (fresh trace id, no tracestate,
+  // sampled flag copied from the origin) and keeps the producer's context
+  // as origin(), a link to where it came from (log origin().trace_id()).
+  kNewTrace,
+};
+
+// TaskContext is what a worker knows about a task's trace: the context to
+// run it under, the producer's context it came from, and whether the
+// payload was valid. Immutable, thread-compatible value.
+class TaskContext {
+ public:
+  TaskContext(TraceContext context, TraceContext origin, absl::Status status)
+      : context_(std::move(context)),
+        origin_(std::move(origin)),
+        status_(std::move(status)) {}
+
+  // context is the context to run the task under; always valid.
+  const TraceContext& context() const { return context_; }
+  // origin is the producer's context as received (is_remote() true), or an
+  // invalid context when the payload was empty or rejected.
+  const TraceContext& origin() const { return origin_; }
+  // status is OK for a valid or empty payload, and InvalidArgument saying
+  // why for a rejected one (context() is then a new root trace).
+  const absl::Status& status() const { return status_; }
+  // continues_origin is true when context() is in origin()'s trace.
+  bool continues_origin() const {
+    return origin_.IsValid() && context_.trace_id() == origin_.trace_id();
+  }
+
+ private:
+  TraceContext context_;
+  TraceContext origin_;
+  absl::Status status_;
+};
+
+// ResumeTask turns a payload's message into the task's TaskContext:
+//  - valid message, kContinue: context() = origin().Child();
+//  - valid message, kNewTrace: context() = a new root trace, sampled as the
+//    origin was, without tracestate; origin() is kept as the link;
+//  - empty message (all fields unset: the producer had no context): a new
+//    root trace, invalid origin(), OK status;
+//  - invalid message (wrong id length, all-zero id, flags above 0xff; see
+//    FromProto): a new root trace, invalid origin(), and status() the
+//    InvalidArgument saying why. A rejected payload is never continued.
+// An invalid tracestate alone is dropped without rejecting the message
+// (W3C §3.3.1.1). Thread-safe.
+TaskContext ResumeTask(const v1::TraceContext& payload,
+                       TaskTrace mode = TaskTrace::kContinue);
+
+inline namespace TRACEPROP_INTERNAL_SCOPE_NS {
+
+// TaskScope resumes a task from its payload (ResumeTask) and makes its
+// context() current for the scope's lifetime, then restores exactly what
+// it replaced. Bad input as ResumeTask: a rejected payload runs the task in
+// a new root trace and status() says why. Thread-hostile; neither copyable
+// nor movable; same lifetime rules and debug checks as ContextScope.
+class TaskScope {
+ public:
+  explicit TaskScope(const v1::TraceContext& payload,
+                     TaskTrace mode = TaskTrace::kContinue)
+      : task_(ResumeTask(payload, mode)), scope_(task_.context()) {}
+
+  TaskScope(const TaskScope&) = delete;
+  TaskScope& operator=(const TaskScope&) = delete;
+  TaskScope(TaskScope&&) = delete;
+  TaskScope& operator=(TaskScope&&) = delete;
+
+  // See TaskContext.
+  const TraceContext& context() const { return task_.context(); }
+  const TraceContext& origin() const { return task_.origin(); }
+  const absl::Status& status() const { return task_.status(); }
+  const TaskContext& task() const { return task_; }
+
+ private:
+  const TaskContext task_;
+  ContextScope scope_;
+};
+
+}  // namespace TRACEPROP_INTERNAL_SCOPE_NS
+}  // namespace traceprop
+
+#endif  // TRACEPROP_CONTEXT_BACKGROUND_H_
