@@ -1,0 +1,264 @@
+#include "traceprop/interceptors/tracing.h"
+
+#include <grpcpp/create_channel.h>
+#include <grpcpp/support/interceptor.h>
+
+#include <atomic>
+#include <utility>
+
+#include "absl/container/inlined_vector.h"
+#include "absl/status/status.h"
+#include "traceprop/context/current.h"
+#include "traceprop/context/traceparent.h"
+#include "traceprop/interceptors/internal/server_span_registry.h"
+
+namespace traceprop {
+namespace {
+
+using grpc::experimental::ClientInterceptorFactoryInterface;
+using grpc::experimental::ClientRpcInfo;
+using grpc::experimental::InterceptionHookPoints;
+using grpc::experimental::Interceptor;
+using grpc::experimental::InterceptorBatchMethods;
+using grpc::experimental::ServerInterceptorFactoryInterface;
+using grpc::experimental::ServerRpcInfo;
+
+constexpr char kTraceParent[] = "traceparent";
+constexpr char kTraceState[] = "tracestate";
+
+// Process-wide counters behind GetServerHeaderStats(). Relaxed: they are
+// statistics, not synchronisation.
+struct Counters {
+  std::atomic<uint64_t> calls{0};
+  std::atomic<uint64_t> continued{0};
+  std::atomic<uint64_t> missing_traceparent{0};
+  std::atomic<uint64_t> invalid_traceparent{0};
+  std::atomic<uint64_t> multiple_traceparent{0};
+  std::atomic<uint64_t> invalid_tracestate{0};
+  std::atomic<uint64_t> untrusted{0};
+};
+Counters& GetCounters() {
+  static Counters* counters = new Counters;
+  return *counters;
+}
+void Bump(std::atomic<uint64_t>& c) {
+  c.fetch_add(1, std::memory_order_relaxed);
+}
+
+// ---------------------------------------------------------------- client
+
+class ClientInterceptor final : public Interceptor {
+ public:
+  explicit ClientInterceptor(TraceContext call) : call_(std::move(call)) {}
+
+  void Intercept(InterceptorBatchMethods* methods) override {
+    if (methods->QueryInterceptionHookPoint(
+            InterceptionHookPoints::PRE_SEND_INITIAL_METADATA)) {
+      std::multimap<std::string, std::string>* md =
+          methods->GetSendInitialMetadata();
+      if (md != nullptr) {
+        // Ours wins over anything the application set (see tracing.h): one
+        // traceparent and at most one tracestate leave, and they describe
+        // the same context.
+        md->erase(kTraceParent);
+        md->erase(kTraceState);
+        std::string traceparent(kTraceParentSize, '0');
+        FormatTraceParentTo(call_.trace_id(), call_.span_id(), call_.flags(),
+                            traceparent.data());
+        md->emplace(kTraceParent, std::move(traceparent));
+        if (!call_.trace_state().empty()) {
+          // TraceState only holds members that passed the grammar, so the
+          // value is valid metadata (printable ASCII).
+          std::string tracestate = call_.trace_state().ToHeader();
+          if (!tracestate.empty())
+            md->emplace(kTraceState, std::move(tracestate));
+        }
+      }
+    }
+    methods->Proceed();
+  }
+
+ private:
+  const TraceContext call_;
+};
+
+class ClientFactory final : public ClientInterceptorFactoryInterface {
+ public:
+  explicit ClientFactory(ClientOptions options) : options_(options) {}
+
+  // Runs on the calling thread, when the call object is created.
+  Interceptor* CreateClientInterceptor(ClientRpcInfo* /*info*/) override {
+    const TraceContext& current = Current();
+    if (current.IsValid()) return new ClientInterceptor(current.Child());
+    if (!options_.start_root_when_no_context) return nullptr;
+    return new ClientInterceptor(TraceContext::NewRoot(options_.root_sampled));
+  }
+
+ private:
+  const ClientOptions options_;
+};
+
+// ---------------------------------------------------------------- server
+
+class ServerInterceptor final : public Interceptor {
+ public:
+  ServerInterceptor(const grpc::ServerContextBase* ctx,
+                    const ServerOptions* options)
+      : ctx_(ctx), options_(options) {}
+
+  ~ServerInterceptor() override {
+    if (registered_) internal::UnregisterCallSpans(ctx_, &spans_);
+  }
+
+  void Intercept(InterceptorBatchMethods* methods) override {
+    if (!registered_ &&
+        methods->QueryInterceptionHookPoint(
+            InterceptionHookPoints::POST_RECV_INITIAL_METADATA)) {
+      Extract(methods->GetRecvInitialMetadata());
+      internal::RegisterCallSpans(ctx_, &spans_);
+      registered_ = true;
+      // In the sync and callback APIs gRPC 1.51 calls the method handler
+      // from inside this Proceed() (the last step of the reverse-order
+      // POST_RECV_INITIAL_METADATA chain): the handler runs in this scope,
+      // and the thread's previous context is back when Proceed returns.
+      // For completion-queue servers Proceed only re-queues the tag.
+      ContextScope scope(spans_.server_span);
+      methods->Proceed();
+      return;
+    }
+    methods->Proceed();
+  }
+
+ private:
+  void Extract(std::multimap<grpc::string_ref, grpc::string_ref>* md) {
+    Counters& counters = GetCounters();
+    Bump(counters.calls);
+    absl::string_view traceparent;
+    size_t traceparents = 0;
+    absl::InlinedVector<absl::string_view, 2> tracestates;
+    if (md != nullptr) {
+      auto range = md->equal_range(grpc::string_ref(kTraceParent));
+      for (auto it = range.first; it != range.second; ++it) {
+        traceparent = absl::string_view(it->second.data(), it->second.size());
+        ++traceparents;
+      }
+      if (traceparents == 1) {
+        range = md->equal_range(grpc::string_ref(kTraceState));
+        for (auto it = range.first; it != range.second; ++it) {
+          tracestates.emplace_back(it->second.data(), it->second.size());
+        }
+      }
+    }
+    if (traceparents == 1) {
+      absl::Status tracestate_status;
+      absl::StatusOr<TraceContext> incoming = TraceContext::FromHeaders(
+          traceparent, tracestates, &tracestate_status);
+      if (incoming.ok()) {
+        if (!tracestate_status.ok()) Bump(counters.invalid_tracestate);
+        spans_.incoming = *std::move(incoming);
+        if (options_->trust_incoming) {
+          Bump(counters.continued);
+          spans_.server_span = spans_.incoming.Child();
+        } else {
+          Bump(counters.untrusted);
+          spans_.server_span = TraceContext::NewRoot(options_->root_sampled);
+        }
+        return;
+      }
+      Bump(counters.invalid_traceparent);
+    } else if (traceparents == 0) {
+      Bump(counters.missing_traceparent);
+    } else {
+      Bump(counters.multiple_traceparent);
+    }
+    spans_.server_span = TraceContext::NewRoot(options_->root_sampled);
+  }
+
+  const grpc::ServerContextBase* const ctx_;
+  const ServerOptions* const options_;  // owned by the factory
+  internal::CallSpans spans_;
+  bool registered_ = false;
+};
+
+class ServerFactory final : public ServerInterceptorFactoryInterface {
+ public:
+  explicit ServerFactory(ServerOptions options)
+      : options_(std::move(options)) {}
+
+  Interceptor* CreateServerInterceptor(ServerRpcInfo* info) override {
+    if (options_.method_filter) {
+      const char* method = info->method();
+      if (!options_.method_filter(method != nullptr ? absl::string_view(method)
+                                                    : absl::string_view())) {
+        return nullptr;
+      }
+    }
+    return new ServerInterceptor(info->server_context(), &options_);
+  }
+
+ private:
+  const ServerOptions options_;
+};
+
+}  // namespace
+
+std::unique_ptr<ClientInterceptorFactoryInterface> MakeClientInterceptorFactory(
+    ClientOptions options) {
+  return std::make_unique<ClientFactory>(options);
+}
+
+std::unique_ptr<ServerInterceptorFactoryInterface> MakeServerInterceptorFactory(
+    ServerOptions options) {
+  return std::make_unique<ServerFactory>(std::move(options));
+}
+
+std::shared_ptr<grpc::Channel> CreateTracedChannel(
+    const std::string& target,
+    const std::shared_ptr<grpc::ChannelCredentials>& creds,
+    const grpc::ChannelArguments& args, ClientOptions options,
+    std::vector<std::unique_ptr<ClientInterceptorFactoryInterface>> more) {
+  std::vector<std::unique_ptr<ClientInterceptorFactoryInterface>> list;
+  list.reserve(more.size() + 1);
+  list.push_back(MakeClientInterceptorFactory(options));
+  for (auto& f : more) list.push_back(std::move(f));
+  return grpc::experimental::CreateCustomChannelWithInterceptors(
+      target, creds, args, std::move(list));
+}
+
+void EnableTracing(
+    grpc::ServerBuilder& builder, ServerOptions options,
+    std::vector<std::unique_ptr<ServerInterceptorFactoryInterface>> more) {
+  std::vector<std::unique_ptr<ServerInterceptorFactoryInterface>> list;
+  list.reserve(more.size() + 1);
+  list.push_back(MakeServerInterceptorFactory(std::move(options)));
+  for (auto& f : more) list.push_back(std::move(f));
+  builder.experimental().SetInterceptorCreators(std::move(list));
+}
+
+TraceContext ServerSpan(const grpc::ServerContextBase& ctx) {
+  internal::CallSpans spans;
+  if (!internal::FindCallSpans(&ctx, &spans)) return TraceContext();
+  return spans.server_span;
+}
+
+TraceContext IncomingContext(const grpc::ServerContextBase& ctx) {
+  internal::CallSpans spans;
+  if (!internal::FindCallSpans(&ctx, &spans)) return TraceContext();
+  return spans.incoming;
+}
+
+ServerHeaderStats GetServerHeaderStats() {
+  Counters& c = GetCounters();
+  ServerHeaderStats s;
+  s.calls = c.calls.load(std::memory_order_relaxed);
+  s.continued = c.continued.load(std::memory_order_relaxed);
+  s.missing_traceparent = c.missing_traceparent.load(std::memory_order_relaxed);
+  s.invalid_traceparent = c.invalid_traceparent.load(std::memory_order_relaxed);
+  s.multiple_traceparent =
+      c.multiple_traceparent.load(std::memory_order_relaxed);
+  s.invalid_tracestate = c.invalid_tracestate.load(std::memory_order_relaxed);
+  s.untrusted = c.untrusted.load(std::memory_order_relaxed);
+  return s;
+}
+
+}  // namespace traceprop

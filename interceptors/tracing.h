@@ -1,0 +1,197 @@
+// traceprop/interceptors/tracing.h — W3C trace propagation for gRPC C++.
+//
+// Register the interceptors once; from then on every RPC — sync, callback
+// or completion-queue, unary or streaming — carries `traceparent` (and
+// `tracestate`), and every handler sees the server span as Current():
+//
+//   // Server
+//   grpc::ServerBuilder builder;
+//   builder.AddListeningPort("0.0.0.0:50051", creds);
+//   builder.RegisterService(&service);
+//   traceprop::EnableTracing(builder);        // before BuildAndStart()
+//   std::unique_ptr<grpc::Server> server = builder.BuildAndStart();
+//   ...
+//   grpc::Status Greeter::SayHello(grpc::ServerContext*, ...) {
+//     LOG(INFO) << traceprop::Current().trace_id().ToHex();  // no code needed
+//   }
+//
+//   // Client
+//   auto channel = traceprop::CreateTracedChannel(
+//       "backend:50051", grpc::InsecureChannelCredentials());
+//   auto stub = Greeter::NewStub(channel);   // every call sends traceparent
+//
+// How the server span becomes current (gRPC 1.51). The server runs its
+// interceptors' POST_RECV_INITIAL_METADATA hooks in reverse order and, in
+// the sync and callback APIs, invokes the method handler from *inside* the
+// `Proceed()` call of the first interceptor. traceprop's server interceptor
+// is installed first by EnableTracing and does, in that one hook:
+//
+//   traceprop::ContextScope scope(server_span);  methods->Proceed();
+//
+// so the handler (sync: the whole handler; callback: the method handler and
+// the reactor's constructor) runs inside a scope that is created and
+// destroyed within one hook invocation on one thread, and the thread's
+// previous context is restored as soon as it returns — nothing is ever
+// attached in one hook and detached in another. Completion-queue handlers do
+// not run inside that call (gRPC re-queues their tag): they read
+// ServerSpan(ctx), or use traceprop::CqTag (cq_tag.h), which makes the span
+// current for each step on whichever thread drains the queue. Reactor
+// callbacks (OnReadDone, OnWriteDone, OnDone, OnCancel) run later on gRPC
+// threads: each opens its scope with one line (see ServerSpan below).
+//
+// W3C Trace Context Level 2, §3 (headers) and §4 (processing model).
+
+#ifndef TRACEPROP_INTERCEPTORS_TRACING_H_
+#define TRACEPROP_INTERCEPTORS_TRACING_H_
+
+#include <grpcpp/channel.h>
+#include <grpcpp/security/credentials.h>
+#include <grpcpp/server_builder.h>
+#include <grpcpp/server_context.h>
+#include <grpcpp/support/channel_arguments.h>
+#include <grpcpp/support/client_interceptor.h>
+#include <grpcpp/support/server_interceptor.h>
+
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "absl/strings/string_view.h"
+#include "traceprop/context/trace_context.h"
+
+namespace traceprop {
+
+// ClientOptions configures the client interceptor.
+struct ClientOptions {
+  // start_root_when_no_context: when the calling thread has no valid
+  // Current() context, true starts a new root trace for the call (sampled as
+  // `root_sampled`); false sends no trace headers at all (no interceptor is
+  // created for that call, and whatever the application put on the
+  // ClientContext goes out unchanged).
+  bool start_root_when_no_context = true;
+  // root_sampled is the sampled flag of roots started by the client.
+  bool root_sampled = true;
+};
+
+// ServerOptions configures the server interceptor.
+struct ServerOptions {
+  // method_filter receives the full method name ("/pkg.Service/Method");
+  // returning false leaves that method untraced (no interceptor: zero cost,
+  // ServerSpan() is invalid). Empty: every method is traced. Called on a
+  // gRPC thread for every call: it must be thread-safe and cheap.
+  std::function<bool(absl::string_view method)> method_filter;
+  // trust_incoming: true continues incoming traces (W3C §4.3). false is for
+  // public endpoints: every call starts a new root and the incoming context
+  // (if valid) is only kept as a link, readable with IncomingContext().
+  bool trust_incoming = true;
+  // root_sampled is the sampled flag of roots the server starts.
+  bool root_sampled = true;
+};
+
+// MakeClientInterceptorFactory returns the factory of the client
+// interceptor. For each call, on the calling thread, it takes Current(),
+// makes a child span for the call (or a new root, per `options`) and, in the
+// call's PRE_SEND_INITIAL_METADATA, sends exactly one `traceparent`
+// (version 00, `00-<32 hex trace-id>-<16 hex call span-id>-<2 hex flags>`)
+// and, when non-empty, exactly one `tracestate` truncated to 512 characters
+// (§3.3.1.5). Which wins when the application already put `traceparent` or
+// `tracestate` on its ClientContext: ours — both of the application's
+// values are removed and ours sent. The two headers must describe one
+// context (a hand-written traceparent next to our tracestate, or the
+// reverse, would mix two traces), the metadata is a multimap so keeping
+// both would send two traceparents (which a W3C receiver must treat as
+// invalid and restart), and the explicit way to choose the parent of a call
+// is to make it current (traceprop::ContextScope) around the call. With
+// start_root_when_no_context=false and no current context the application's
+// headers are left untouched. Never fails an RPC, never sends an invalid
+// value. The factory is thread-safe; it lives as long as the channel.
+std::unique_ptr<grpc::experimental::ClientInterceptorFactoryInterface>
+MakeClientInterceptorFactory(ClientOptions options = {});
+
+// MakeServerInterceptorFactory returns the factory of the server
+// interceptor. At POST_RECV_INITIAL_METADATA of each (filtered-in) call it
+// reads the incoming headers (W3C §4.3):
+//  - exactly one valid `traceparent`: continue — the server span is a child
+//    (new span id, parent_span_id() = the incoming parent-id, flags and
+//    tracestate kept);
+//  - none, an invalid one, or several: start a new root (counted);
+//  - several `tracestate` values are joined in order; an invalid tracestate
+//    is dropped (counted) without affecting a valid traceparent.
+// The span is current while sync and callback method handlers run (see the
+// file comment), and readable with ServerSpan(ctx) for the whole call.
+// Every hook batch proceeds; a bad header never fails the RPC. The server
+// interceptor must come first in the builder's list (EnableTracing does
+// that) so that the handler runs inside its hook. Thread-safe; it lives as
+// long as the server.
+std::unique_ptr<grpc::experimental::ServerInterceptorFactoryInterface>
+MakeServerInterceptorFactory(ServerOptions options = {});
+
+// CreateTracedChannel creates a channel like grpc::CreateCustomChannel whose
+// calls carry the trace (MakeClientInterceptorFactory(options)), followed by
+// the application's own interceptors `more` in order (they see our headers
+// in PRE_SEND_INITIAL_METADATA). Thread-safe.
+std::shared_ptr<grpc::Channel> CreateTracedChannel(
+    const std::string& target,
+    const std::shared_ptr<grpc::ChannelCredentials>& creds,
+    const grpc::ChannelArguments& args = grpc::ChannelArguments(),
+    ClientOptions options = {},
+    std::vector<
+        std::unique_ptr<grpc::experimental::ClientInterceptorFactoryInterface>>
+        more = {});
+
+// EnableTracing installs the server interceptor on `builder`, first, followed
+// by the application's interceptors `more` in order. gRPC 1.51's
+// `builder.experimental().SetInterceptorCreators()` *replaces* the list, so
+// an application with interceptors of its own passes them here (or builds
+// the list itself with MakeServerInterceptorFactory() first) instead of
+// calling SetInterceptorCreators afterwards, which would remove ours. Call
+// before BuildAndStart(). Not thread-safe (like the builder).
+void EnableTracing(
+    grpc::ServerBuilder& builder, ServerOptions options = {},
+    std::vector<
+        std::unique_ptr<grpc::experimental::ServerInterceptorFactoryInterface>>
+        more = {});
+
+// ServerSpan returns the server span of the call `ctx` belongs to: valid
+// once its initial metadata arrived (POST_RECV_INITIAL_METADATA ran) and
+// until the ServerContext is destroyed; an invalid context for untraced
+// (filtered) calls, before that, and for contexts of servers without
+// tracing. For completion-queue and reactor code, where the span is not
+// current by itself; a reactor callback makes it current with one line:
+//
+//   void OnReadDone(bool ok) override {
+//     traceprop::ContextScope scope(traceprop::ServerSpan(*ctx_));
+//     ...
+//   }
+//
+// Thread-safe (one short lock on a sharded table); returns a copy.
+TraceContext ServerSpan(const grpc::ServerContextBase& ctx);
+
+// IncomingContext returns the valid remote context the client sent for the
+// call (its span id is the client's call span), whether or not it was
+// continued: with `trust_incoming = false` it is the link to the caller's
+// trace. Invalid when the client sent none or an invalid one, or the call is
+// untraced. Same validity window and thread safety as ServerSpan.
+TraceContext IncomingContext(const grpc::ServerContextBase& ctx);
+
+// ServerHeaderStats counts what the server interceptors saw since the
+// process started (all servers together). Each counter is read atomically;
+// the snapshot as a whole is not a single instant.
+struct ServerHeaderStats {
+  uint64_t calls = 0;                 // traced calls
+  uint64_t continued = 0;             // valid traceparent, trace continued
+  uint64_t missing_traceparent = 0;   // no traceparent: new root
+  uint64_t invalid_traceparent = 0;   // one traceparent, invalid: new root
+  uint64_t multiple_traceparent = 0;  // several traceparents: new root
+  uint64_t invalid_tracestate = 0;    // tracestate dropped
+  uint64_t untrusted = 0;             // valid but not continued (trust)
+};
+
+// GetServerHeaderStats returns the current counts. Thread-safe.
+ServerHeaderStats GetServerHeaderStats();
+
+}  // namespace traceprop
+
+#endif  // TRACEPROP_INTERCEPTORS_TRACING_H_
