@@ -1,0 +1,124 @@
+"""traceprop_cc_proto_library: C++ (and gRPC) code from one .proto file.
+
+Bazel's mirror of CMake's traceprop_proto_library (cmake/traceprop_helpers.cmake).
+The .proto is compiled under its import path "traceprop/<package>/<file>.proto"
+(protoc maps the virtual directory "traceprop" onto this repository's root),
+so the generated headers are included exactly as under CMake and in an
+installed tree:
+
+    #include "traceprop/proto/trace_context.pb.h"
+
+The code generator is whatever `@com_google_protobuf//:protoc` and
+`@com_github_grpc_grpc//src/compiler:grpc_cpp_plugin` are: Debian's
+/usr/bin/protoc and /usr/bin/grpc_cpp_plugin in WORKSPACE mode (see
+system_repositories.bzl), the Bazel Central Registry builds under
+MODULE.bazel, so generated code always matches the runtime it links to.
+
+Usage, in proto/BUILD.bazel:
+
+    load("//bazel:proto.bzl", "traceprop_cc_proto_library")
+    traceprop_cc_proto_library(
+        name = "trace_context_proto",
+        src = "trace_context.proto",
+    )
+"""
+
+load("@rules_cc//cc:defs.bzl", "cc_library")
+
+_GEN_DIR = "_gen"
+
+def _protoc_impl(ctx):
+    src = ctx.file.src
+    if ctx.label.package and not src.short_path.endswith(ctx.label.package + "/" + src.basename):
+        fail("traceprop_cc_proto_library: src must be a .proto file of this package")
+    import_path = "traceprop/{}{}".format(
+        ctx.label.package + "/" if ctx.label.package else "",
+        src.basename,
+    )
+
+    # outs[0] is <bin>/<package>/_gen/traceprop/<package>/<base>.pb.h: strip the
+    # import path to find the --cpp_out root.
+    header = ctx.outputs.outs[0]
+    suffix = "/" + import_path[:-len(".proto")] + ".pb.h"
+    if not header.path.endswith(suffix):
+        fail("traceprop_cc_proto_library: unexpected output layout " + header.path)
+    out_root = header.path[:-len(suffix)]
+    source_root = src.root.path
+    if ctx.label.workspace_root:
+        source_root = (source_root + "/" if source_root else "") + ctx.label.workspace_root
+    args = ctx.actions.args()
+    args.add("--proto_path=traceprop=" + (source_root or "."))
+    args.add("--cpp_out=" + out_root)
+    tools = [ctx.executable.protoc]
+    if ctx.attr.grpc:
+        args.add("--plugin=protoc-gen-grpc=" + ctx.executable.grpc_plugin.path)
+        args.add("--grpc_out=" + out_root)
+        tools.append(ctx.executable.grpc_plugin)
+    args.add(import_path)
+    ctx.actions.run(
+        executable = ctx.executable.protoc,
+        arguments = [args],
+        inputs = [src],
+        tools = tools,
+        outputs = ctx.outputs.outs,
+        mnemonic = "TracepropProtoc",
+        progress_message = "protoc %s" % import_path,
+    )
+    return [DefaultInfo(files = depset(ctx.outputs.outs))]
+
+_protoc = rule(
+    implementation = _protoc_impl,
+    attrs = {
+        "src": attr.label(allow_single_file = [".proto"], mandatory = True),
+        "outs": attr.output_list(mandatory = True),
+        "grpc": attr.bool(default = False),
+        "protoc": attr.label(
+            default = "@com_google_protobuf//:protoc",
+            executable = True,
+            cfg = "exec",
+        ),
+        "grpc_plugin": attr.label(
+            default = "@com_github_grpc_grpc//src/compiler:grpc_cpp_plugin",
+            executable = True,
+            cfg = "exec",
+        ),
+    },
+)
+
+def traceprop_cc_proto_library(name, src, grpc = False, deps = [], visibility = None, **kwargs):
+    """A cc_library `name` with the generated code of the .proto file `src`.
+
+    Args:
+      name: target name; matches CMake's traceprop_proto_library NAME.
+      src: one .proto file of this package.
+      grpc: also generate the gRPC service code (.grpc.pb.{h,cc}).
+      deps: other cc_library targets the generated code needs.
+      visibility: visibility of the cc_library.
+      **kwargs: passed to the cc_library (tags, testonly, ...).
+    """
+    package = native.package_name()
+    base = src[:-len(".proto")] if src.endswith(".proto") else fail("src must end in .proto")
+    stem = "{}/traceprop/{}{}".format(_GEN_DIR, package + "/" if package else "", base)
+    hdrs = [stem + ".pb.h"]
+    srcs = [stem + ".pb.cc"]
+    lib_deps = ["@com_google_protobuf//:protobuf"]
+    if grpc:
+        hdrs.append(stem + ".grpc.pb.h")
+        srcs.append(stem + ".grpc.pb.cc")
+        lib_deps.append("@com_github_grpc_grpc//:grpc++")
+    _protoc(
+        name = name + "_protoc",
+        src = src,
+        grpc = grpc,
+        outs = hdrs + srcs,
+        visibility = ["//visibility:private"],
+    )
+    cc_library(
+        name = name,
+        srcs = srcs,
+        hdrs = hdrs,
+        strip_include_prefix = _GEN_DIR,
+        deps = lib_deps + deps,
+        visibility = visibility,
+        **kwargs
+    )
