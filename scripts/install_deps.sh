@@ -1,0 +1,39 @@
+#!/usr/bin/env bash
+# Installs the Debian packages traceprop needs to build, test and run the
+# demo. Idempotent: apt is only touched when something is missing.
+# Usage: scripts/install_deps.sh [--with-bazel]
+set -euo pipefail
+
+packages=(
+  cmake ninja-build g++ pkg-config
+  clang-14 libclang-rt-14-dev
+  libgrpc++-dev libgrpc-dev protobuf-compiler-grpc
+  libprotobuf-dev protobuf-compiler libabsl-dev
+  libgtest-dev libgmock-dev libbenchmark-dev
+  libspdlog-dev libgoogle-glog-dev
+  util-linux procps
+)
+if [[ "${1:-}" == "--with-bazel" ]]; then
+  packages+=(bazel-bootstrap)
+fi
+# Node.js and npm run the OpenTelemetry JS interop test; the machine image
+# ships them, a bare Debian gets its own.
+if ! command -v node >/dev/null 2>&1; then packages+=(nodejs); fi
+if ! command -v npm >/dev/null 2>&1; then packages+=(npm); fi
+
+missing=()
+for p in "${packages[@]}"; do
+  if ! dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed"; then
+    missing+=("$p")
+  fi
+done
+if ((${#missing[@]} == 0)); then
+  echo "install_deps: all packages present"
+  exit 0
+fi
+echo "install_deps: installing ${missing[*]}"
+sudo=""
+if [[ $(id -u) != 0 ]]; then sudo="sudo"; fi
+export DEBIAN_FRONTEND=noninteractive
+$sudo apt-get update -q
+$sudo apt-get install -y -q --no-install-recommends "${missing[@]}"

@@ -1,0 +1,138 @@
+#!/usr/bin/env bash
+# The test command: installs what is missing, builds and runs every test.
+#
+#   scripts/test.sh
+#
+# Steps (each prints "=== step"; all steps run, failures are summarised at
+# the end and make the exit status non-zero):
+#   release   gcc, RelWithDebInfo: every suite, and a smoke run of each benchmark
+#   asan      clang-14, ASan+UBSan: every suite
+#   tsan      clang-14, TSan: the suites labelled "tsan" (tests/tsan.supp
+#             silences frames inside the uninstrumented system gRPC/Abseil)
+#   fuzz      clang-14 libFuzzer + ASan+UBSan: each fuzzer for
+#             $FUZZ_SECONDS seconds over its named corpus
+#   install   cmake --install + a consumer project built against it
+#   bazel     bazel test //... offline against Debian's packages
+#   interop   C++ relays <-> OpenTelemetry JS (node --test)
+#
+# Environment: JOBS (default: nproc), FUZZ_SECONDS (default 30),
+# BUILD_ROOT (default: build/ in the repo).
+set -uo pipefail
+cd "$(dirname "$0")/.."
+ROOT=$PWD
+JOBS=${JOBS:-$(nproc)}
+FUZZ_SECONDS=${FUZZ_SECONDS:-30}
+BUILD_ROOT=${BUILD_ROOT:-$ROOT/build}
+export CTEST_OUTPUT_ON_FAILURE=1
+
+passed=()
+failed=()
+run_step() {
+  local name=$1
+  shift
+  echo
+  echo "=== $name"
+  local start=$SECONDS
+  if "$@"; then
+    passed+=("$name")
+    echo "=== $name: ok ($((SECONDS - start)) s)"
+  else
+    failed+=("$name")
+    echo "=== $name: FAILED ($((SECONDS - start)) s)"
+  fi
+}
+
+configure() {  # configure <dir> <cmake args...>
+  local dir=$1
+  shift
+  cmake -S "$ROOT" -B "$dir" -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo "$@" >"$dir.configure.log" 2>&1 ||
+    { cat "$dir.configure.log"; return 1; }
+}
+
+step_release() {
+  local b=$BUILD_ROOT/release
+  configure "$b" && ninja -C "$b" -j"$JOBS" && ctest --test-dir "$b" -j"$JOBS" || return 1
+  # Benchmarks are measured by scripts/bench.sh; here each one only has to run.
+  local bench
+  for bench in "$b"/bench/*_benchmark; do
+    [[ -x $bench ]] || continue
+    echo "--- smoke: $(basename "$bench")"
+    "$bench" --benchmark_min_time=0.001 >/dev/null || { echo "$bench failed"; return 1; }
+  done
+}
+
+step_asan() {
+  local b=$BUILD_ROOT/asan
+  configure "$b" -DCMAKE_CXX_COMPILER=clang++-14 -DTRACEPROP_SANITIZE=address,undefined \
+    -DTRACEPROP_BUILD_BENCHMARKS=OFF &&
+    ninja -C "$b" -j"$JOBS" &&
+    ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
+      ctest --test-dir "$b" -j"$JOBS"
+}
+
+step_tsan() {
+  local b=$BUILD_ROOT/tsan
+  configure "$b" -DCMAKE_CXX_COMPILER=clang++-14 -DTRACEPROP_SANITIZE=thread \
+    -DTRACEPROP_BUILD_BENCHMARKS=OFF || return 1
+  # Build only what the tsan-labelled suites need (test name == target name).
+  local targets
+  targets=$(ctest --test-dir "$b" -N -L tsan | sed -n 's/^ *Test *#[0-9]*: *//p')
+  [[ -n $targets ]] || { echo "no tsan-labelled tests"; return 1; }
+  # shellcheck disable=SC2086
+  ninja -C "$b" -j"$JOBS" $targets &&
+    TSAN_OPTIONS="halt_on_error=1 second_deadlock_stack=1 suppressions=$ROOT/tests/tsan.supp" \
+      ctest --test-dir "$b" -L tsan -j"$JOBS"
+}
+
+step_fuzz() {
+  local b=$BUILD_ROOT/fuzz
+  configure "$b" -DCMAKE_CXX_COMPILER=clang++-14 -DTRACEPROP_BUILD_FUZZERS=ON \
+    -DTRACEPROP_SANITIZE=address,undefined -DTRACEPROP_BUILD_TESTS=OFF \
+    -DTRACEPROP_BUILD_BENCHMARKS=OFF -DTRACEPROP_BUILD_EXAMPLES=OFF \
+    -DTRACEPROP_WITH_GRPC=OFF && ninja -C "$b" -j"$JOBS" || return 1
+  local fuzzer name work
+  for fuzzer in "$b"/tests/fuzz/*_fuzzer; do
+    name=$(basename "$fuzzer" _fuzzer)
+    work=$b/corpus-$name
+    rm -rf "$work" && mkdir -p "$work"
+    if [[ -d $ROOT/tests/fuzz/corpus/$name ]]; then
+      cp "$ROOT"/tests/fuzz/corpus/"$name"/* "$work"/ 2>/dev/null || true
+    fi
+    echo "--- $name: ${FUZZ_SECONDS}s"
+    "$fuzzer" -max_total_time="$FUZZ_SECONDS" -max_len=2048 -print_final_stats=1 \
+      -artifact_prefix="$b/crash-$name-" "$work" 2>"$b/$name.log" || {
+      tail -50 "$b/$name.log"
+      return 1
+    }
+    grep -E '^(Done|stat::number_of_executed_units)' "$b/$name.log" || true
+  done
+}
+
+step_install() { JOBS=$JOBS BUILD_ROOT=$BUILD_ROOT scripts/test_install.sh; }
+step_bazel() { JOBS=$JOBS scripts/test_bazel.sh; }
+step_interop() { BUILD_DIR=$BUILD_ROOT/release scripts/test_interop.sh; }
+
+mkdir -p "$BUILD_ROOT"
+run_step deps scripts/install_deps.sh --with-bazel
+run_step release step_release
+run_step asan step_asan
+run_step tsan step_tsan
+run_step fuzz step_fuzz
+for optional in install bazel interop; do
+  case $optional in
+    install) script=scripts/test_install.sh ;;
+    bazel) script=scripts/test_bazel.sh ;;
+    interop) script=scripts/test_interop.sh ;;
+  esac
+  if [[ -x $script ]]; then
+    run_step "$optional" "step_$optional"
+  else
+    echo "=== $optional: $script does not exist yet"
+    failed+=("$optional(missing)")
+  fi
+done
+
+echo
+echo "=== summary: passed: ${passed[*]:-none}; failed: ${failed[*]:-none}"
+echo "test.sh: ${#passed[@]} passed, ${#failed[@]} failed"
+((${#failed[@]} == 0))
