@@ -42,8 +42,8 @@ struct Xoshiro256 {
     uint64_t seed[4] = {0, 0, 0, 0};
     size_t got = 0;
     while (got < sizeof(seed)) {
-      ssize_t n = getrandom(reinterpret_cast<char*>(seed) + got,
-                            sizeof(seed) - got, 0);
+      ssize_t n =
+          getrandom(reinterpret_cast<char*>(seed) + got, sizeof(seed) - got, 0);
       if (n <= 0) break;  // no entropy source: mix in what we have below
       got += static_cast<size_t>(n);
     }
@@ -57,7 +57,8 @@ struct Xoshiro256 {
             std::hash<std::thread::id>()(std::this_thread::get_id()));
     for (uint64_t& word : s) word = 0;
     for (int i = 0; i < 4; ++i) s[i] = seed[i] ^ SplitMix64(mix);
-    if ((s[0] | s[1] | s[2] | s[3]) == 0) s[0] = 1;  // all-zero is a fixed point
+    if ((s[0] | s[1] | s[2] | s[3]) == 0)
+      s[0] = 1;  // all-zero is a fixed point
   }
 
   // Ready reseeds on first use in a thread and after fork().

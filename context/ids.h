@@ -69,8 +69,8 @@ class FixedId {
     }
     std::array<uint8_t, N> bytes;
     if (!DecodeLowerHex(hex.data(), kHexSize, bytes.data())) {
-      return absl::InvalidArgumentError(
-          absl::StrCat(Tag::kName, " has a character that is not lowercase hex"));
+      return absl::InvalidArgumentError(absl::StrCat(
+          Tag::kName, " has a character that is not lowercase hex"));
     }
     Tag id(bytes);
     if (!id.IsValid()) {

@@ -1,4 +1,5 @@
-// traceprop/context/proto_conversion.h — TraceContext <-> traceprop.v1.TraceContext.
+// traceprop/context/proto_conversion.h — TraceContext <->
+// traceprop.v1.TraceContext.
 //
 //   traceprop::v1::TraceContext msg = traceprop::ToProto(traceprop::Current());
 //   job.mutable_trace()->Swap(&msg);                 // into the task payload

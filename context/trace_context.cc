@@ -27,8 +27,8 @@ absl::StatusOr<TraceContext> TraceContext::FromHeaders(
     }
   }
   if (tracestate_status != nullptr) *tracestate_status = state_status;
-  return TraceContext(tp->trace_id, tp->parent_id, tp->flags,
-                      std::move(state), SpanId(), /*remote=*/true);
+  return TraceContext(tp->trace_id, tp->parent_id, tp->flags, std::move(state),
+                      SpanId(), /*remote=*/true);
 }
 
 TraceContext TraceContext::Child() const {

@@ -36,9 +36,8 @@ absl::StatusOr<TraceParent> ParseTraceParent(absl::string_view header) {
   }
   if (tp.version == 0xff) return Invalid("version ff is forbidden");
   if (tp.version == 0x00 && s.size() != kTraceParentSize) {
-    return Invalid(absl::StrCat("version 00 must be exactly ",
-                                kTraceParentSize, " characters, got ",
-                                s.size()));
+    return Invalid(absl::StrCat("version 00 must be exactly ", kTraceParentSize,
+                                " characters, got ", s.size()));
   }
   if (p[2] != '-' || p[35] != '-' || p[52] != '-') {
     return Invalid("fields must be separated by '-' at positions 2, 35, 52");

@@ -29,7 +29,8 @@ TEST(TraceIdTest, RejectsUppercaseHex) {
       TraceId::FromHex("4BF92F3577B34DA6A3CE929D0E0E4736");
   EXPECT_FALSE(id.ok());
   EXPECT_EQ(id.status().code(), absl::StatusCode::kInvalidArgument);
-  EXPECT_NE(id.status().message().find("lowercase hex"), absl::string_view::npos);
+  EXPECT_NE(id.status().message().find("lowercase hex"),
+            absl::string_view::npos);
 }
 
 TEST(TraceIdTest, RejectsWrongLengthAndBadCharacters) {
@@ -38,7 +39,9 @@ TEST(TraceIdTest, RejectsWrongLengthAndBadCharacters) {
   EXPECT_FALSE(TraceId::FromHex("4bf92f3577b34da6a3ce929d0e0e47366").ok());
   EXPECT_FALSE(TraceId::FromHex("4bf92f3577b34da6a3ce929d0e0e473g").ok());
   EXPECT_FALSE(TraceId::FromHex("4bf92f3577b34da6a3ce929d0e0e473-").ok());
-  EXPECT_FALSE(TraceId::FromHex(std::string("4bf92f3577b34da6a3ce929d0e0e473\0", 32)).ok());
+  EXPECT_FALSE(
+      TraceId::FromHex(std::string("4bf92f3577b34da6a3ce929d0e0e473\0", 32))
+          .ok());
 }
 
 TEST(TraceIdTest, RejectsAllZero) {

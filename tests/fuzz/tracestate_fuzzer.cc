@@ -24,7 +24,8 @@ void CheckInvariants(const traceprop::TraceState& ts) {
     if (!got.has_value() || *got != e.value) std::abort();
   }
   const std::string full = ts.ToHeader(static_cast<size_t>(-1));
-  absl::StatusOr<traceprop::TraceState> back = traceprop::TraceState::Parse(full);
+  absl::StatusOr<traceprop::TraceState> back =
+      traceprop::TraceState::Parse(full);
   if (!back.ok() || *back != ts) std::abort();
   const std::string cut = ts.ToHeader();
   if (cut.size() > traceprop::TraceState::kDefaultMaxHeaderSize) std::abort();
@@ -35,7 +36,8 @@ void CheckInvariants(const traceprop::TraceState& ts) {
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   const absl::string_view input(reinterpret_cast<const char*>(data), size);
-  absl::StatusOr<traceprop::TraceState> ts = traceprop::TraceState::Parse(input);
+  absl::StatusOr<traceprop::TraceState> ts =
+      traceprop::TraceState::Parse(input);
   if (ts.ok()) CheckInvariants(*ts);
 
   // The same bytes as several header values split at '\n'.
