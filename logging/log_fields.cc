@@ -1,0 +1,330 @@
+#include "traceprop/logging/log_fields.h"
+
+#include <algorithm>
+#include <cstring>
+#include <ctime>
+#include <utility>
+
+#include "absl/strings/str_cat.h"
+#include "traceprop/context/traceparent.h"
+
+namespace traceprop {
+namespace logging {
+namespace {
+
+constexpr char kHex[] = "0123456789abcdef";
+
+struct FieldName {
+  absl::string_view name;
+  LogField field;
+  size_t size;  // characters written when present
+};
+constexpr FieldName kFieldNames[] = {
+    {"trace_id", LogField::kTraceId, 32},
+    {"span_id", LogField::kSpanId, 16},
+    {"trace_flags", LogField::kTraceFlags, 2},
+    {"parent_span_id", LogField::kParentSpanId, 16},
+    {"traceparent", LogField::kTraceParent, kTraceParentSize},
+};
+
+bool HasControlChar(absl::string_view s) {
+  for (char c : s) {
+    const auto u = static_cast<unsigned char>(c);
+    if (u < 0x20 || u == 0x7f) return true;
+  }
+  return false;
+}
+
+void WriteFlags(TraceFlags flags, char* out) {
+  out[0] = kHex[flags.value() >> 4];
+  out[1] = kHex[flags.value() & 0x0f];
+}
+
+}  // namespace
+
+LogFields::LogFields(const TraceContext& context) {
+  if (!context.IsValid()) return;
+  has_trace_ = true;
+  context.trace_id().WriteHex(trace_id_);
+  context.span_id().WriteHex(span_id_);
+  WriteFlags(context.flags(), flags_);
+  if (context.parent_span_id().IsValid()) {
+    has_parent_ = true;
+    context.parent_span_id().WriteHex(parent_);
+  }
+}
+
+absl::StatusOr<LogPattern> LogPattern::Parse(absl::string_view pattern,
+                                             absl::string_view absent) {
+  if (pattern.size() > kMaxPatternSize || absent.size() > kMaxPatternSize) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("log pattern and absent text must be at most ",
+                     kMaxPatternSize, " bytes"));
+  }
+  if (HasControlChar(pattern) || HasControlChar(absent)) {
+    return absl::InvalidArgumentError(
+        "log pattern and absent text must not contain control characters");
+  }
+  LogPattern p;
+  p.pattern_ = std::string(pattern);
+  p.absent_ = std::string(absent);
+  std::string literal;
+  auto flush_literal = [&p, &literal]() {
+    if (literal.empty()) return;
+    Segment s{};
+    s.is_field = false;
+    s.offset = static_cast<uint16_t>(p.literals_.size());
+    s.size = static_cast<uint16_t>(literal.size());
+    p.literals_ += literal;
+    p.segments_.push_back(s);
+    p.max_size_ += literal.size();
+    literal.clear();
+  };
+  for (size_t i = 0; i < pattern.size(); ++i) {
+    const char c = pattern[i];
+    if (c == '}') {
+      if (i + 1 < pattern.size() && pattern[i + 1] == '}') {
+        literal += '}';
+        ++i;
+        continue;
+      }
+      return absl::InvalidArgumentError(
+          absl::StrCat("log pattern has a '}' with no matching '{' at offset ",
+                       i, " (write '}}' for a literal brace)"));
+    }
+    if (c != '{') {
+      literal += c;
+      continue;
+    }
+    if (i + 1 < pattern.size() && pattern[i + 1] == '{') {
+      literal += '{';
+      ++i;
+      continue;
+    }
+    const size_t close = pattern.find('}', i + 1);
+    if (close == absl::string_view::npos) {
+      return absl::InvalidArgumentError(
+          absl::StrCat("log pattern has an unterminated '{' at offset ", i));
+    }
+    const absl::string_view name = pattern.substr(i + 1, close - i - 1);
+    const FieldName* found = nullptr;
+    for (const FieldName& f : kFieldNames) {
+      if (f.name == name) found = &f;
+    }
+    if (found == nullptr) {
+      return absl::InvalidArgumentError(absl::StrCat(
+          "log pattern has an unknown field '{", name,
+          "}'; known: trace_id, span_id, trace_flags, parent_span_id, "
+          "traceparent"));
+    }
+    flush_literal();
+    Segment s{};
+    s.is_field = true;
+    s.field = found->field;
+    p.segments_.push_back(s);
+    p.max_size_ += std::max(found->size, absent.size());
+    i = close;
+  }
+  flush_literal();
+  if (p.max_size_ > kMaxFormattedSize) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("log pattern output could reach ", p.max_size_,
+                     " characters; the limit is ", kMaxFormattedSize));
+  }
+  return p;
+}
+
+const LogPattern& LogPattern::Default() {
+  static const LogPattern* const kDefault =
+      new LogPattern(*LogPattern::Parse(kDefaultPattern));
+  return *kDefault;
+}
+
+size_t LogPattern::FormatTo(const TraceContext& context, char* out) const {
+  char* const start = out;
+  const bool valid = context.IsValid();
+  const char* const literals = literals_.data();
+  for (const Segment& s : segments_) {
+    if (!s.is_field) {
+      std::memcpy(out, literals + s.offset, s.size);
+      out += s.size;
+      continue;
+    }
+    bool present = valid;
+    switch (s.field) {
+      case LogField::kTraceId:
+        if (present) {
+          context.trace_id().WriteHex(out);
+          out += 32;
+        }
+        break;
+      case LogField::kSpanId:
+        if (present) {
+          context.span_id().WriteHex(out);
+          out += 16;
+        }
+        break;
+      case LogField::kTraceFlags:
+        if (present) {
+          WriteFlags(context.flags(), out);
+          out += 2;
+        }
+        break;
+      case LogField::kParentSpanId:
+        present = present && context.parent_span_id().IsValid();
+        if (present) {
+          context.parent_span_id().WriteHex(out);
+          out += 16;
+        }
+        break;
+      case LogField::kTraceParent:
+        if (present) {
+          FormatTraceParentTo(context.trace_id(), context.span_id(),
+                              context.flags(), out);
+          out += kTraceParentSize;
+        }
+        break;
+    }
+    if (!present) {
+      std::memcpy(out, absent_.data(), absent_.size());
+      out += absent_.size();
+    }
+  }
+  return static_cast<size_t>(out - start);
+}
+
+std::string LogPattern::Format(const TraceContext& context) const {
+  std::string out;
+  AppendTo(context, out);
+  return out;
+}
+
+void AppendJsonEscaped(absl::string_view in, std::string& out) {
+  const auto* p = reinterpret_cast<const unsigned char*>(in.data());
+  const auto* const end = p + in.size();
+  while (p < end) {
+    const unsigned char c = *p;
+    if (c >= 0x20 && c < 0x80 && c != '"' && c != '\\') {
+      // Copy the run of plain ASCII at once.
+      const unsigned char* q = p + 1;
+      while (q < end && *q >= 0x20 && *q < 0x80 && *q != '"' && *q != '\\') {
+        ++q;
+      }
+      out.append(reinterpret_cast<const char*>(p), q - p);
+      p = q;
+      continue;
+    }
+    if (c < 0x80) {
+      switch (c) {
+        case '"':
+          out += "\\\"";
+          break;
+        case '\\':
+          out += "\\\\";
+          break;
+        case '\n':
+          out += "\\n";
+          break;
+        case '\r':
+          out += "\\r";
+          break;
+        case '\t':
+          out += "\\t";
+          break;
+        case '\b':
+          out += "\\b";
+          break;
+        case '\f':
+          out += "\\f";
+          break;
+        default: {
+          const char esc[6] = {'\\', 'u',          '0',
+                               '0',  kHex[c >> 4], kHex[c & 0x0f]};
+          out.append(esc, 6);
+        }
+      }
+      ++p;
+      continue;
+    }
+    // Multi-byte UTF-8: validate (RFC 3629: no overlongs, no surrogates,
+    // nothing above U+10FFFF) and copy, or write U+FFFD for one bad byte.
+    size_t len = 0;
+    unsigned char lo = 0x80, hi = 0xbf;  // allowed range of the 2nd byte
+    if (c >= 0xc2 && c <= 0xdf) {
+      len = 2;
+    } else if (c >= 0xe0 && c <= 0xef) {
+      len = 3;
+      if (c == 0xe0) lo = 0xa0;
+      if (c == 0xed) hi = 0x9f;
+    } else if (c >= 0xf0 && c <= 0xf4) {
+      len = 4;
+      if (c == 0xf0) lo = 0x90;
+      if (c == 0xf4) hi = 0x8f;
+    }
+    bool ok = len != 0 && static_cast<size_t>(end - p) >= len && p[1] >= lo &&
+              p[1] <= hi;
+    for (size_t k = 2; ok && k < len; ++k) ok = (p[k] & 0xc0) == 0x80;
+    if (ok) {
+      out.append(reinterpret_cast<const char*>(p), len);
+      p += len;
+    } else {
+      out += "\\ufffd";
+      ++p;
+    }
+  }
+}
+
+void AppendJsonLogLine(const JsonLogRecord& record, const TraceContext& context,
+                       std::string& out) {
+  // RFC 3339 UTC timestamp with nanoseconds.
+  int64_t secs = record.time_unix_nano / 1000000000;
+  int64_t nanos = record.time_unix_nano % 1000000000;
+  if (nanos < 0) {
+    nanos += 1000000000;
+    --secs;
+  }
+  const std::time_t t = static_cast<std::time_t>(secs);
+  std::tm tm{};
+  gmtime_r(&t, &tm);
+  char ts[64];
+  const size_t ts_len = std::strftime(ts, sizeof(ts), "%Y-%m-%dT%H:%M:%S", &tm);
+  char frac[16];
+  for (int i = 9; i >= 1; --i) {
+    frac[i] = static_cast<char>('0' + nanos % 10);
+    nanos /= 10;
+  }
+  frac[0] = '.';
+  frac[10] = 'Z';
+
+  out += "{\"timestamp\":\"";
+  out.append(ts, ts_len);
+  out.append(frac, 11);
+  out += "\",\"severity_text\":\"";
+  AppendJsonEscaped(record.severity_text, out);
+  out += '"';
+  if (record.severity_number > 0) {
+    absl::StrAppend(&out, ",\"severity_number\":", record.severity_number);
+  }
+  out += ",\"body\":\"";
+  AppendJsonEscaped(record.body, out);
+  out += '"';
+  if (!record.logger_name.empty()) {
+    out += ",\"logger\":\"";
+    AppendJsonEscaped(record.logger_name, out);
+    out += '"';
+  }
+  const LogFields fields(context);
+  if (fields.has_trace()) {
+    absl::StrAppend(&out, ",\"trace_id\":\"", fields.trace_id(),
+                    "\",\"span_id\":\"", fields.span_id(),
+                    "\",\"trace_flags\":\"", fields.trace_flags(), "\"");
+    if (fields.has_parent_span_id()) {
+      absl::StrAppend(&out, ",\"parent_span_id\":\"", fields.parent_span_id(),
+                      "\"");
+    }
+  }
+  out += '}';
+}
+
+}  // namespace logging
+}  // namespace traceprop
