@@ -152,6 +152,7 @@ def _system_grpc_impl(ctx):
                                          "\nsh_binary(name = \"grpc_cpp_plugin\", srcs = [\"grpc_cpp_plugin.bin\"])\n")
     deps = ["@com_google_protobuf//:protobuf", "@com_google_absl//:absl_system"]
     ctx.file("BUILD.bazel", _HEADER.format(what = "gRPC") + "\n" +
+                            _lib("gpr", ["-lgpr"], deps = ["@com_google_absl//:absl_system"]) + "\n" +
                             _lib("grpc", ["-lgrpc", "-lgpr", "-laddress_sorting", "-lupb", "-lcares", "-lssl", "-lcrypto", "-lre2", "-lz"], deps = deps) + "\n" +
                             _lib("grpc++", ["-lgrpc++"], deps = [":grpc"] + deps) + "\n" +
                             _lib("grpc++_reflection", ["-lgrpc++_reflection"], deps = [":grpc++"]) + "\n" +
@@ -188,7 +189,7 @@ _system_spdlog = repository_rule(implementation = _system_spdlog_impl, local = T
 def _system_glog_impl(ctx):
     ctx.file("WORKSPACE", "workspace(name = {})\n".format(repr(ctx.name)))
     ctx.file("BUILD.bazel", _HEADER.format(what = "glog") + "\n" +
-                            _lib("glog", ["-lglog"]))
+                            _lib("glog", ["-lglog", "-lgflags"], defines = ["GLOG_CUSTOM_PREFIX_SUPPORT"]))
 
 _system_glog = repository_rule(implementation = _system_glog_impl, local = True)
 
