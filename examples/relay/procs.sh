@@ -1,0 +1,85 @@
+# examples/relay/procs.sh — bash helpers to run example servers from a
+# script and always stop them. Sourced by scripts/demo.sh,
+# scripts/test_interop.sh and the tests in tests/examples.
+#
+#   source examples/relay/procs.sh
+#   procs_init "$workdir"          # traps EXIT/INT/TERM -> procs_stop_all
+#   procs_start relay-a "$bin/relay_server" --port 0 --name relay-a
+#   echo "$PROCS_ADDR"             # 127.0.0.1:PORT from "listening on ..."
+#
+# Each server's output goes to $PROCS_DIR/<name>.log. Readiness is the
+# server's "listening on HOST:PORT" line, read from its output pipe
+# (a blocking read with a timeout, no polling). Every process started is
+# stopped on exit — normal, failure, Ctrl-C or kill: SIGTERM to its process
+# group, then SIGKILL after 5 s, then reaped.
+
+PROCS_PIDS=()   # servers (process group leaders)
+PROCS_DRAINS=() # the cat processes copying their output to the logs
+PROCS_DIR=""
+PROCS_ADDR=""
+
+procs_init() {
+  PROCS_DIR=$1
+  mkdir -p "$PROCS_DIR"
+  trap procs_stop_all EXIT
+  trap 'exit 130' INT
+  trap 'exit 143' TERM
+}
+
+# procs_start NAME CMD ARGS... — starts CMD in its own process group, waits
+# (at most 30 s) for its "listening on" line, sets PROCS_ADDR.
+procs_start() {
+  local name=$1 log=$PROCS_DIR/$1.log fd line pid
+  shift
+  PROCS_ADDR=""
+  : >"$log"
+  # setsid: a new process group led by the server itself, so stopping it
+  # also stops anything it might start.
+  exec {fd}< <(exec setsid "$@" 2>&1)
+  pid=$!
+  PROCS_PIDS+=("$pid")
+  while IFS= read -r -t 30 -u "$fd" line; do
+    printf '%s\n' "$line" >>"$log"
+    if [[ $line == "listening on "* ]]; then
+      PROCS_ADDR=${line#listening on }
+      break
+    fi
+  done
+  if [[ -z $PROCS_ADDR ]]; then
+    exec {fd}<&-
+    echo "procs: $name did not start; its output:" >&2
+    cat "$log" >&2
+    return 1
+  fi
+  # Keep draining its output into the log until it exits.
+  cat <&"$fd" >>"$log" &
+  PROCS_DRAINS+=("$!")
+  exec {fd}<&-
+}
+
+# procs_wait_gone PID — waits up to 5 s for PID to exit, then SIGKILLs its
+# group (or itself), then reaps it.
+procs_wait_gone() {
+  local pid=$1 i
+  for ((i = 0; i < 50; i++)); do
+    kill -0 "$pid" 2>/dev/null || break
+    sleep 0.1
+  done
+  kill -KILL -- "-$pid" 2>/dev/null || kill -KILL "$pid" 2>/dev/null || true
+  wait "$pid" 2>/dev/null || true
+}
+
+# procs_stop_all stops every server (SIGTERM to its group), then lets the
+# log drains finish at end of output. Idempotent.
+procs_stop_all() {
+  local pid
+  trap - EXIT INT TERM
+  for pid in "${PROCS_PIDS[@]}"; do
+    kill -TERM -- "-$pid" 2>/dev/null || kill -TERM "$pid" 2>/dev/null || true
+  done
+  for pid in "${PROCS_PIDS[@]}" "${PROCS_DRAINS[@]}"; do
+    procs_wait_gone "$pid"
+  done
+  PROCS_PIDS=()
+  PROCS_DRAINS=()
+}

@@ -1,0 +1,164 @@
+// relay_client — sends one Forward along a route of relay hops and prints
+// the hops as a tree (or JSON with --json).
+//
+//   relay_client --route 127.0.0.1:5001,127.0.0.1:5002,127.0.0.1:5003
+//
+// By default the client starts a new trace (a root span, current while it
+// calls) and the traced channel sends a child of it. With --traceparent
+// and/or --tracestate it instead behaves like a foreign peer: it puts
+// exactly those values on the ClientContext metadata and starts no trace
+// (ClientOptions::start_root_when_no_context = false leaves them alone),
+// which is how scripts feed hand-written or malformed headers to a relay.
+// --traceparent takes a comma-separated list: one metadata value each.
+//
+// Exit status: 0 on success, 1 when the RPC fails (the status is printed on
+// stderr), 2 on bad usage.
+
+#include <grpcpp/grpcpp.h>
+
+#include <chrono>
+#include <iostream>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "absl/flags/flag.h"
+#include "absl/flags/parse.h"
+#include "absl/flags/usage.h"
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_join.h"
+#include "absl/strings/str_split.h"
+#include "google/protobuf/util/json_util.h"
+#include "relay_common.h"
+#include "spdlog/sinks/stdout_color_sinks.h"
+#include "spdlog/spdlog.h"
+#include "traceprop/context/current.h"
+#include "traceprop/examples/proto/relay.grpc.pb.h"
+#include "traceprop/interceptors/tracing.h"
+#include "traceprop/logging/spdlog_setup.h"
+
+ABSL_FLAG(std::string, route, "",
+          "comma-separated host:port hops; the first is called directly");
+ABSL_FLAG(std::string, payload, "hello", "payload carried along the route");
+ABSL_FLAG(std::vector<std::string>, traceparent, {},
+          "send these traceparent values verbatim (one metadata entry each) "
+          "instead of starting a trace");
+ABSL_FLAG(std::string, tracestate, "",
+          "send this tracestate value verbatim (implies no trace of our own)");
+ABSL_FLAG(bool, unsampled, false, "start the trace with sampled=0");
+ABSL_FLAG(bool, json, false, "print the reply as JSON on stdout");
+ABSL_FLAG(int, deadline_ms, 10000, "deadline of the call");
+
+namespace {
+
+using traceprop::examples::ForwardReply;
+using traceprop::examples::ForwardRequest;
+using traceprop::examples::Hop;
+using traceprop::examples::Relay;
+
+std::string Short(const std::string& hex) { return hex.empty() ? "-" : hex; }
+
+// PrintTree prints each hop indented under the one that called it.
+void PrintTree(const traceprop::TraceContext& root, const ForwardReply& reply) {
+  if (root.IsValid()) {
+    std::cout << "client  trace " << root.trace_id().ToHex() << "  span "
+              << root.span_id().ToHex() << "\n";
+  } else {
+    std::cout << "client  (headers given on the command line)\n";
+  }
+  std::string indent = "";
+  for (const Hop& hop : reply.hops()) {
+    std::cout << indent << "└─ " << hop.service() << "  trace "
+              << Short(hop.trace_id()) << "  span " << Short(hop.span_id())
+              << "  parent " << Short(hop.parent_span_id())
+              << (hop.sampled() ? "  sampled" : "  not sampled") << "\n";
+    std::cout << indent << "   received traceparent: "
+              << (hop.traceparent().empty() ? "(none)" : hop.traceparent())
+              << "\n";
+    if (!hop.tracestate().empty()) {
+      std::cout << indent << "   received tracestate:  " << hop.tracestate()
+                << "\n";
+    }
+    indent += "   ";
+  }
+}
+
+void PrintJson(const traceprop::TraceContext& root, const ForwardReply& reply) {
+  google::protobuf::util::JsonPrintOptions options;
+  options.preserve_proto_field_names = true;
+  options.always_print_primitive_fields = true;
+  std::string hops;
+  google::protobuf::util::MessageToJsonString(reply, &hops, options);
+  // {"client":{...},"hops":[...]}: the reply's fields follow the client's.
+  std::cout << "{\"client\":{\"trace_id\":\""
+            << (root.IsValid() ? root.trace_id().ToHex() : "")
+            << "\",\"span_id\":\""
+            << (root.IsValid() ? root.span_id().ToHex() : "") << "\"},"
+            << hops.substr(1) << "\n";
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  absl::SetProgramUsageMessage(
+      "relay_client --route HOST:PORT[,HOST:PORT...] [--json] "
+      "[--traceparent V] [--tracestate V]");
+  absl::ParseCommandLine(argc, argv);
+  std::vector<std::string> route =
+      absl::StrSplit(absl::GetFlag(FLAGS_route), ',', absl::SkipEmpty());
+  if (route.empty()) {
+    std::cerr << "relay_client: --route is required\n";
+    return 2;
+  }
+  const std::vector<std::string> traceparents =
+      absl::GetFlag(FLAGS_traceparent);
+  const std::string tracestate = absl::GetFlag(FLAGS_tracestate);
+  const bool raw_headers = !traceparents.empty() || !tracestate.empty();
+
+  // Logs go to stderr so that stdout holds only the result.
+  spdlog::set_default_logger(spdlog::stderr_color_mt("client"));
+  if (!traceprop::logging::InstallSpdlog().ok()) return 1;
+
+  traceprop::ClientOptions options;
+  options.start_root_when_no_context = false;  // raw headers pass untouched
+  Relay::Stub stub(traceprop::CreateTracedChannel(
+      route[0], grpc::InsecureChannelCredentials(), grpc::ChannelArguments(),
+      options));
+
+  ForwardRequest request;
+  for (size_t i = 1; i < route.size(); ++i) request.add_route(route[i]);
+  request.set_payload(absl::GetFlag(FLAGS_payload));
+
+  grpc::ClientContext ctx;
+  ctx.set_deadline(std::chrono::system_clock::now() +
+                   std::chrono::milliseconds(absl::GetFlag(FLAGS_deadline_ms)));
+  for (const std::string& tp : traceparents) ctx.AddMetadata("traceparent", tp);
+  if (!tracestate.empty()) ctx.AddMetadata("tracestate", tracestate);
+
+  // Our own trace: a root span, current while we call, so the traced
+  // channel sends a child of it. None with raw headers.
+  traceprop::TraceContext root;
+  if (!raw_headers) {
+    root = traceprop::TraceContext::NewRoot(!absl::GetFlag(FLAGS_unsampled));
+  }
+  traceprop::ContextScope scope(root);
+
+  spdlog::info("calling {} with route [{}]", route[0],
+               absl::StrJoin(request.route(), ","));
+  ForwardReply reply;
+  grpc::Status status = stub.Forward(&ctx, request, &reply);
+  if (!status.ok()) {
+    spdlog::error("Forward failed: {}", status.error_message());
+    std::cerr << "error: "
+              << traceprop_examples::StatusCodeName(status.error_code()) << ": "
+              << status.error_message() << "\n";
+    return 1;
+  }
+  spdlog::info("{} hops answered", reply.hops_size());
+  if (absl::GetFlag(FLAGS_json)) {
+    PrintJson(root, reply);
+  } else {
+    PrintTree(root, reply);
+  }
+  return 0;
+}

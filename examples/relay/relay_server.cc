@@ -1,0 +1,180 @@
+// relay_server — one hop of a relay chain (examples/proto/relay.proto).
+//
+//   relay_server --port 0 --name relay-a      # prints "listening on
+//   127.0.0.1:PORT"
+//
+// Forward reports the trace context this hop received and the server span
+// it ran under, then calls the next hop of the route through a traced
+// channel. The handler contains no tracing code: traceprop::EnableTracing
+// makes the server span current while it runs, and CreateTracedChannel
+// sends a child of it to the next hop. Every log line carries the trace.
+//
+// Stops cleanly on SIGINT/SIGTERM.
+
+#include <grpcpp/grpcpp.h>
+#include <signal.h>
+
+#include <chrono>
+#include <iostream>
+#include <map>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <thread>
+
+#include "absl/flags/flag.h"
+#include "absl/flags/parse.h"
+#include "absl/flags/usage.h"
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_join.h"
+#include "relay_common.h"
+#include "spdlog/sinks/stdout_color_sinks.h"
+#include "spdlog/spdlog.h"
+#include "traceprop/context/current.h"
+#include "traceprop/examples/proto/relay.grpc.pb.h"
+#include "traceprop/interceptors/tracing.h"
+#include "traceprop/logging/spdlog_setup.h"
+
+ABSL_FLAG(int, port, 0, "port to listen on (127.0.0.1); 0 picks a free one");
+ABSL_FLAG(std::string, name, "relay",
+          "this hop's name, reported in Hop.service");
+ABSL_FLAG(std::string, host, "127.0.0.1", "address to listen on");
+
+namespace {
+
+using traceprop::examples::ForwardReply;
+using traceprop::examples::ForwardRequest;
+using traceprop::examples::Hop;
+using traceprop::examples::Relay;
+
+class RelayService final : public Relay::Service {
+ public:
+  explicit RelayService(std::string name) : name_(std::move(name)) {}
+
+  grpc::Status Forward(grpc::ServerContext* ctx, const ForwardRequest* request,
+                       ForwardReply* reply) override {
+    // The server span is current here: traceprop::EnableTracing did it.
+    Hop* hop = reply->add_hops();
+    hop->set_service(name_);
+    hop->set_traceparent(
+        traceprop_examples::JoinedMetadata(*ctx, "traceparent"));
+    hop->set_tracestate(traceprop_examples::JoinedMetadata(*ctx, "tracestate"));
+    traceprop_examples::FillSpan(traceprop::Current(), hop);
+    spdlog::info("Forward from {} payload='{}' route=[{}] traceparent='{}'",
+                 ctx->peer(), request->payload(),
+                 absl::StrJoin(request->route(), ","), hop->traceparent());
+
+    if (request->route().empty()) {
+      spdlog::info("last hop: replying");
+      return grpc::Status::OK;
+    }
+    for (const std::string& entry : request->route()) {
+      absl::Status valid = traceprop_examples::ValidateHop(entry);
+      if (!valid.ok()) {
+        spdlog::warn("bad request: {}", std::string(valid.message()));
+        return grpc::Status(grpc::StatusCode::INVALID_ARGUMENT,
+                            absl::StrCat(name_, ": ", valid.message()));
+      }
+    }
+
+    const std::string& next = request->route(0);
+    ForwardRequest downstream;
+    downstream.mutable_route()->CopyFrom(request->route());
+    downstream.mutable_route()->erase(downstream.mutable_route()->begin());
+    downstream.set_payload(request->payload());
+
+    // Deadline and cancellation follow the incoming call.
+    std::unique_ptr<grpc::ClientContext> call =
+        grpc::ClientContext::FromServerContext(*ctx);
+    auto limit = std::chrono::system_clock::now() + std::chrono::seconds(10);
+    if (ctx->deadline() > limit) call->set_deadline(limit);
+
+    ForwardReply downstream_reply;
+    spdlog::info("forwarding to {}", next);
+    grpc::Status status =
+        StubFor(next)->Forward(call.get(), downstream, &downstream_reply);
+    if (!status.ok()) {
+      spdlog::warn("hop {} failed: {}: {}", next,
+                   traceprop_examples::StatusCodeName(status.error_code()),
+                   status.error_message());
+      return grpc::Status(
+          status.error_code(),
+          absl::StrCat(name_, ": hop ", next, ": ", status.error_message()));
+    }
+    reply->mutable_hops()->MergeFrom(downstream_reply.hops());
+    spdlog::info("replying with {} hops", reply->hops_size());
+    return grpc::Status::OK;
+  }
+
+ private:
+  // StubFor returns a stub on a traced channel to `target`, created once.
+  Relay::Stub* StubFor(const std::string& target) {
+    std::lock_guard<std::mutex> lock(mu_);
+    std::unique_ptr<Relay::Stub>& stub = stubs_[target];
+    if (stub == nullptr) {
+      stub = Relay::NewStub(traceprop::CreateTracedChannel(
+          target, grpc::InsecureChannelCredentials()));
+    }
+    return stub.get();
+  }
+
+  const std::string name_;
+  std::mutex mu_;
+  std::map<std::string, std::unique_ptr<Relay::Stub>> stubs_;  // by mu_
+};
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  absl::SetProgramUsageMessage("relay_server --port N --name NAME");
+  absl::ParseCommandLine(argc, argv);
+  const std::string name = absl::GetFlag(FLAGS_name);
+
+  // Every thread started from here on inherits the blocked signals; one
+  // thread waits for them and shuts the server down.
+  sigset_t stop_signals;
+  sigemptyset(&stop_signals);
+  sigaddset(&stop_signals, SIGINT);
+  sigaddset(&stop_signals, SIGTERM);
+  pthread_sigmask(SIG_BLOCK, &stop_signals, nullptr);
+
+  // One call: every spdlog line now carries [trace_id] [span_id].
+  spdlog::set_default_logger(spdlog::stdout_color_mt(name));
+  spdlog::flush_on(spdlog::level::trace);
+  absl::Status logging = traceprop::logging::InstallSpdlog();
+  if (!logging.ok()) {
+    std::cerr << "InstallSpdlog: " << logging << "\n";
+    return 1;
+  }
+
+  RelayService service(name);
+  grpc::ServerBuilder builder;
+  int port = 0;
+  builder.AddListeningPort(
+      absl::StrCat(absl::GetFlag(FLAGS_host), ":", absl::GetFlag(FLAGS_port)),
+      grpc::InsecureServerCredentials(), &port);
+  builder.RegisterService(&service);
+  traceprop::EnableTracing(builder);
+  std::unique_ptr<grpc::Server> server = builder.BuildAndStart();
+  if (server == nullptr || port == 0) {
+    spdlog::error("cannot listen on {}:{}", absl::GetFlag(FLAGS_host),
+                  absl::GetFlag(FLAGS_port));
+    return 1;
+  }
+  // Scripts wait for this exact line to learn the port.
+  std::cout << "listening on " << absl::GetFlag(FLAGS_host) << ":" << port
+            << std::endl;
+  spdlog::info("{} serving traceprop.examples.Relay", name);
+
+  std::thread stopper([&] {
+    int sig = 0;
+    sigwait(&stop_signals, &sig);
+    spdlog::info("signal {}: shutting down", sig);
+    server->Shutdown(std::chrono::system_clock::now() +
+                     std::chrono::seconds(2));
+  });
+  server->Wait();
+  stopper.join();
+  spdlog::info("stopped");
+  return 0;
+}
