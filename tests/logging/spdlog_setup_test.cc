@@ -1,0 +1,297 @@
+#include "traceprop/logging/spdlog_setup.h"
+
+#include <future>
+#include <memory>
+#include <mutex>
+#include <sstream>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "absl/strings/str_split.h"
+#include "gmock/gmock.h"
+#include "gtest/gtest.h"
+#include "spdlog/sinks/ostream_sink.h"
+#include "spdlog/spdlog.h"
+#include "traceprop/context/current.h"
+#include "traceprop/tests/logging/json_checker.h"
+
+namespace traceprop {
+namespace logging {
+namespace {
+
+using ::testing::EndsWith;
+using ::testing::HasSubstr;
+
+std::string Fields(const TraceContext& c) {
+  return absl::StrCat("[", c.trace_id().ToHex(), "] [", c.span_id().ToHex(),
+                      "]");
+}
+
+std::vector<std::string> Lines(const std::string& text) {
+  std::vector<std::string> out;
+  for (absl::string_view l : absl::StrSplit(text, '\n', absl::SkipEmpty())) {
+    out.emplace_back(l);
+  }
+  return out;
+}
+
+// Each test creates its loggers through spdlog's factory (so they are
+// registered and receive the global formatter) and restores spdlog's
+// default formatter afterwards.
+class SpdlogSetupTest : public ::testing::Test {
+ protected:
+  std::shared_ptr<spdlog::logger> MakeLogger(const std::string& name) {
+    auto logger =
+        spdlog::create<spdlog::sinks::ostream_sink_mt>(name, std::ref(out_));
+    names_.push_back(name);
+    return logger;
+  }
+  void TearDown() override {
+    for (const std::string& n : names_) spdlog::drop(n);
+    spdlog::set_formatter(std::make_unique<spdlog::pattern_formatter>());
+  }
+  std::ostringstream out_;
+  std::vector<std::string> names_;
+};
+
+TEST_F(SpdlogSetupTest, LoggerCreatedLaterCarriesIds) {
+  SpdlogOptions opts;
+  opts.spdlog_pattern = "%n %& %v";
+  ASSERT_TRUE(InstallSpdlog(opts).ok());
+  auto logger = MakeLogger("later");
+  const TraceContext ctx = TraceContext::NewRoot();
+  {
+    ContextScope scope(ctx);
+    logger->info("hello {}", 1);
+  }
+  logger->info("outside");
+  EXPECT_EQ(out_.str(), absl::StrCat("later ", Fields(ctx),
+                                     " hello 1\nlater [-] [-] outside\n"));
+}
+
+TEST_F(SpdlogSetupTest, LoggerThatExistedBeforeInstallCarriesIds) {
+  auto logger = MakeLogger("earlier");
+  SpdlogOptions opts;
+  opts.spdlog_pattern = "%v %&";
+  ASSERT_TRUE(InstallSpdlog(opts).ok());
+  const TraceContext ctx = TraceContext::NewRoot();
+  ContextScope scope(ctx);
+  logger->warn("x");
+  EXPECT_EQ(out_.str(), absl::StrCat("x ", Fields(ctx), "\n"));
+}
+
+TEST_F(SpdlogSetupTest, DefaultLoggerCarriesIds) {
+  ASSERT_TRUE(InstallSpdlog().ok());  // the default pattern
+  const TraceContext ctx = TraceContext::NewRoot();
+  ::testing::internal::CaptureStdout();
+  {
+    ContextScope scope(ctx);
+    spdlog::info("from the default logger");
+  }
+  spdlog::info("no trace");
+  spdlog::default_logger()->flush();
+  const std::vector<std::string> lines =
+      Lines(::testing::internal::GetCapturedStdout());
+  ASSERT_EQ(lines.size(), 2u);
+  // "[2026-11-27 09:13:08.123] [] [info] [<trace>] [<span>] message"
+  EXPECT_THAT(lines[0], HasSubstr(absl::StrCat("] [] [info] ", Fields(ctx),
+                                               " from the default logger")));
+  EXPECT_THAT(lines[1], EndsWith("] [] [info] [-] [-] no trace"));
+}
+
+TEST_F(SpdlogSetupTest, CustomFieldsPatternFlagAndAbsentText) {
+  SpdlogOptions opts;
+  opts.fields_pattern = "trace_id={trace_id} flags={trace_flags}";
+  opts.absent = "none";
+  opts.flag = '*';
+  opts.spdlog_pattern = "%l %* | %v";
+  ASSERT_TRUE(InstallSpdlog(opts).ok());
+  auto logger = MakeLogger("custom");
+  const TraceContext ctx = TraceContext::NewRoot(/*sampled=*/false);
+  {
+    ContextScope scope(ctx);
+    logger->error("boom");
+  }
+  logger->error("calm");
+  EXPECT_EQ(out_.str(),
+            absl::StrCat("error trace_id=", ctx.trace_id().ToHex(),
+                         " flags=02 | boom\n",
+                         "error trace_id=none flags=none | calm\n"));
+}
+
+TEST_F(SpdlogSetupTest, FlagWithPaddingIsRecognised) {
+  SpdlogOptions opts;
+  opts.spdlog_pattern = "%-60& %v";
+  ASSERT_TRUE(InstallSpdlog(opts).ok());
+  auto logger = MakeLogger("padded");
+  logger->info("m");
+  EXPECT_THAT(out_.str(), HasSubstr("[-] [-]"));
+}
+
+TEST_F(SpdlogSetupTest, RejectsBadOptionsAndChangesNothing) {
+  SpdlogOptions good;
+  good.spdlog_pattern = "%& %v";
+  ASSERT_TRUE(InstallSpdlog(good).ok());
+  auto logger = MakeLogger("unchanged");
+
+  SpdlogOptions no_flag;
+  no_flag.spdlog_pattern = "%v %%&";  // %% is a literal percent sign
+  absl::Status s = InstallSpdlog(no_flag);
+  EXPECT_EQ(s.code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_THAT(std::string(s.message()), HasSubstr("does not use %&"));
+
+  SpdlogOptions bad_fields;
+  bad_fields.fields_pattern = "{nope}";
+  EXPECT_EQ(InstallSpdlog(bad_fields).code(),
+            absl::StatusCode::kInvalidArgument);
+
+  logger->info("still");
+  EXPECT_EQ(out_.str(), "[-] [-] still\n");
+}
+
+TEST_F(SpdlogSetupTest, ManyThreadsEachUnderItsOwnTrace) {
+  SpdlogOptions opts;
+  opts.fields_pattern = "{trace_id} {span_id}";
+  opts.spdlog_pattern = "%& %v";
+  ASSERT_TRUE(InstallSpdlog(opts).ok());
+  auto logger = MakeLogger("threads");
+  constexpr int kThreads = 6;
+  constexpr int kLines = 200;
+  std::vector<TraceContext> contexts;
+  for (int i = 0; i < kThreads; ++i)
+    contexts.push_back(TraceContext::NewRoot());
+  std::promise<void> go;
+  std::shared_future<void> start = go.get_future().share();
+  std::vector<std::thread> threads;
+  for (int i = 0; i < kThreads; ++i) {
+    threads.emplace_back([&, i] {
+      ContextScope scope(contexts[i]);
+      start.wait();  // all threads log at once
+      for (int k = 0; k < kLines; ++k) logger->info("thread {} line {}", i, k);
+    });
+  }
+  go.set_value();
+  for (auto& t : threads) t.join();
+  const std::vector<std::string> lines = Lines(out_.str());
+  ASSERT_EQ(lines.size(), static_cast<size_t>(kThreads * kLines));
+  std::vector<int> per_thread(kThreads, 0);
+  for (const std::string& line : lines) {
+    std::vector<std::string> parts = absl::StrSplit(line, ' ');
+    ASSERT_EQ(parts.size(), 6u) << line;
+    int i = -1;
+    ASSERT_TRUE(absl::SimpleAtoi(parts[3], &i)) << line;
+    ASSERT_GE(i, 0);
+    ASSERT_LT(i, kThreads);
+    EXPECT_EQ(parts[0], contexts[i].trace_id().ToHex()) << line;
+    EXPECT_EQ(parts[1], contexts[i].span_id().ToHex()) << line;
+    ++per_thread[i];
+  }
+  for (int i = 0; i < kThreads; ++i) EXPECT_EQ(per_thread[i], kLines);
+}
+
+TEST_F(SpdlogSetupTest, JsonLinesParseAndCarryTheFields) {
+  SpdlogOptions opts;
+  opts.format = SpdlogOptions::Format::kJson;
+  ASSERT_TRUE(InstallSpdlog(opts).ok());
+  auto logger = MakeLogger("json-app");
+  const TraceContext parent = TraceContext::NewRoot();
+  const TraceContext ctx = parent.Child();
+  {
+    ContextScope scope(ctx);
+    logger->warn("say \"{}\"\n\tnext \\ line \x01", "hi");
+  }
+  logger->critical("no trace");
+  const std::vector<std::string> lines = Lines(out_.str());
+  ASSERT_EQ(lines.size(), 2u) << out_.str();
+
+  auto first = testing_json::ParseJsonObject(lines[0]);
+  ASSERT_TRUE(first.has_value()) << lines[0];
+  EXPECT_EQ((*first)["body"], "say \"hi\"\n\tnext \\ line \x01");
+  EXPECT_EQ((*first)["severity_text"], "WARN");
+  EXPECT_EQ((*first)["severity_number"], "13");
+  EXPECT_EQ((*first)["logger"], "json-app");
+  EXPECT_EQ((*first)["trace_id"], ctx.trace_id().ToHex());
+  EXPECT_EQ((*first)["span_id"], ctx.span_id().ToHex());
+  EXPECT_EQ((*first)["trace_flags"], "03");  // sampled + random
+  EXPECT_EQ((*first)["parent_span_id"], parent.span_id().ToHex());
+  EXPECT_THAT((*first)["timestamp"], EndsWith("Z"));
+  EXPECT_EQ((*first)["timestamp"].size(),
+            30u);  // YYYY-MM-DDTHH:MM:SS.nnnnnnnnnZ
+
+  auto second = testing_json::ParseJsonObject(lines[1]);
+  ASSERT_TRUE(second.has_value()) << lines[1];
+  EXPECT_EQ((*second)["severity_text"], "FATAL");
+  EXPECT_EQ((*second)["severity_number"], "21");
+  EXPECT_EQ(second->count("trace_id"), 0u);
+  EXPECT_EQ(second->count("span_id"), 0u);
+}
+
+TEST_F(SpdlogSetupTest, JsonFromManyThreads) {
+  SpdlogOptions opts;
+  opts.format = SpdlogOptions::Format::kJson;
+  ASSERT_TRUE(InstallSpdlog(opts).ok());
+  auto logger = MakeLogger("json-threads");
+  constexpr int kThreads = 4;
+  constexpr int kLines = 100;
+  std::vector<TraceContext> contexts;
+  for (int i = 0; i < kThreads; ++i)
+    contexts.push_back(TraceContext::NewRoot());
+  std::promise<void> go;
+  std::shared_future<void> start = go.get_future().share();
+  std::vector<std::thread> threads;
+  for (int i = 0; i < kThreads; ++i) {
+    threads.emplace_back([&, i] {
+      ContextScope scope(contexts[i]);
+      start.wait();
+      for (int k = 0; k < kLines; ++k) logger->info("{}", i);
+    });
+  }
+  go.set_value();
+  for (auto& t : threads) t.join();
+  const std::vector<std::string> lines = Lines(out_.str());
+  ASSERT_EQ(lines.size(), static_cast<size_t>(kThreads * kLines));
+  for (const std::string& line : lines) {
+    auto obj = testing_json::ParseJsonObject(line);
+    ASSERT_TRUE(obj.has_value()) << line;
+    int i = -1;
+    ASSERT_TRUE(absl::SimpleAtoi((*obj)["body"], &i));
+    ASSERT_GE(i, 0);
+    ASSERT_LT(i, kThreads);
+    EXPECT_EQ((*obj)["trace_id"], contexts[i].trace_id().ToHex());
+    EXPECT_EQ((*obj)["span_id"], contexts[i].span_id().ToHex());
+  }
+}
+
+TEST_F(SpdlogSetupTest, MakeSpdlogFormatterForAHandMadeLogger) {
+  // A logger built by hand is not touched by the registry: give it the
+  // formatter directly.
+  auto sink = std::make_shared<spdlog::sinks::ostream_sink_mt>(out_);
+  spdlog::logger logger("manual", sink);
+  SpdlogOptions opts;
+  opts.spdlog_pattern = "%n %&: %v";
+  absl::StatusOr<std::unique_ptr<spdlog::formatter>> f =
+      MakeSpdlogFormatter(opts);
+  ASSERT_TRUE(f.ok()) << f.status();
+  logger.set_formatter(*std::move(f));
+  const TraceContext ctx = TraceContext::NewRoot();
+  ContextScope scope(ctx);
+  logger.info("m");
+  EXPECT_EQ(out_.str(), absl::StrCat("manual ", Fields(ctx), ": m\n"));
+}
+
+TEST_F(SpdlogSetupTest, TraceFieldsFlagInAUsersOwnPatternFormatter) {
+  auto sink = std::make_shared<spdlog::sinks::ostream_sink_mt>(out_);
+  spdlog::logger logger("own", sink);
+  auto formatter = std::make_unique<spdlog::pattern_formatter>();
+  formatter->add_flag<TraceFieldsFlag>('T').set_pattern("%T %v");
+  logger.set_formatter(std::move(formatter));
+  const TraceContext ctx = TraceContext::NewRoot();
+  ContextScope scope(ctx);
+  logger.info("m");
+  EXPECT_EQ(out_.str(), absl::StrCat(Fields(ctx), " m\n"));
+}
+
+}  // namespace
+}  // namespace logging
+}  // namespace traceprop
