@@ -94,3 +94,45 @@ BENCHMARK(BM_TraceContextFromHeaders);
 
 }  // namespace
 }  // namespace traceprop
+
+// TraceState mutation and the multi-field / truncating paths (appended by
+// the tracestate owner).
+namespace traceprop {
+namespace {
+
+// Set of a new key on a state of N members (the usual "add our entry on
+// the left" on every outgoing call; at 32 it also evicts the right-most).
+void BM_TraceStateSet(benchmark::State& state) {
+  const TraceState ts =
+      *TraceState::Parse(MakeTraceState(static_cast<int>(state.range(0))));
+  for (auto _ : state) {
+    absl::StatusOr<TraceState> out = ts.Set("traceprop", "00f067aa0ba902b7");
+    benchmark::DoNotOptimize(out);
+  }
+}
+BENCHMARK(BM_TraceStateSet)->Arg(4)->Arg(32);
+
+// The same 32 members arriving as 4 header fields of 8.
+void BM_TraceStateParseFourFields(benchmark::State& state) {
+  std::vector<std::string> fields;
+  for (int f = 0; f < 4; ++f) fields.push_back(MakeTraceState(8));
+  const std::vector<absl::string_view> views(fields.begin(), fields.end());
+  for (auto _ : state) {
+    absl::StatusOr<TraceState> ts = TraceState::Parse(views);
+    benchmark::DoNotOptimize(ts);
+  }
+}
+BENCHMARK(BM_TraceStateParseFourFields);
+
+// ToHeader of 32 members (~800 characters) cut to 512.
+void BM_TraceStateToHeaderTruncate(benchmark::State& state) {
+  const TraceState ts = *TraceState::Parse(MakeTraceState(32));
+  for (auto _ : state) {
+    std::string s = ts.ToHeader(TraceState::kDefaultMaxHeaderSize);
+    benchmark::DoNotOptimize(s);
+  }
+}
+BENCHMARK(BM_TraceStateToHeaderTruncate);
+
+}  // namespace
+}  // namespace traceprop

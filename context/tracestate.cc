@@ -36,6 +36,7 @@
 #include <new>
 #include <string>
 
+#include "absl/base/config.h"
 #include "absl/status/status.h"
 #include "absl/strings/escaping.h"
 #include "absl/strings/str_cat.h"
@@ -190,14 +191,65 @@ std::shared_ptr<const TraceStateRep> Materialize(const Piece* pieces,
   return rep;
 }
 
-// Fingerprint: cheap, computed from bytes the parser has already touched;
-// equal keys have equal fingerprints. Used only to skip memcmp calls.
-inline uint32_t Fingerprint(const char* key, size_t size) {
-  const uint32_t first = static_cast<unsigned char>(key[0]);
-  const uint32_t last = static_cast<unsigned char>(key[size - 1]);
-  const uint32_t mid = static_cast<unsigned char>(key[size / 2]);
-  return (static_cast<uint32_t>(size) * 0x9E3779B1u) ^
-         (first | (mid << 8) | (last << 16));
+inline uint64_t Load64(const char* p) {
+  uint64_t x;
+  std::memcpy(&x, p, sizeof(x));
+  return x;
+}
+
+// Fingerprint hashes a key whose member text [key, member_end) is at least
+// key_size + 2 bytes long; equal keys have equal fingerprints. Used only to
+// skip full comparisons when looking for duplicates.
+inline uint32_t Fingerprint(const char* key, size_t size,
+                            const char* member_end) {
+  uint64_t head;
+  uint64_t tail = 0;
+  if (member_end - key >= 8) {
+    head = Load64(key);
+    if (size < 8) {  // keep only the key's bytes
+#if defined(ABSL_IS_BIG_ENDIAN)
+      head &= ~uint64_t{0} << (64 - 8 * size);
+#else
+      head &= ~uint64_t{0} >> (64 - 8 * size);
+#endif
+    } else {
+      tail = Load64(key + size - 8);
+    }
+  } else {
+    head = 0;
+    for (size_t i = 0; i < size; ++i) {
+      head = (head << 8) | static_cast<unsigned char>(key[i]);
+    }
+  }
+  uint64_t h =
+      (head ^ (static_cast<uint64_t>(size) << 56)) * 0x9E3779B97F4A7C15u ^
+      tail * 0xC2B2AE3D27D4EB4Fu;
+  h ^= h >> 29;
+  return static_cast<uint32_t>(h ^ (h >> 32));
+}
+
+// ValueWordBad is non-zero when one of 8 bytes is not `chr` (0x20-0x7e
+// except ',' and '='): exact "any byte" tests (Bit Twiddling Hacks).
+inline uint64_t ValueWordBad(uint64_t x) {
+  constexpr uint64_t k01 = 0x0101010101010101u;
+  constexpr uint64_t k80 = 0x8080808080808080u;
+  const uint64_t below_20 = (x - k01 * 0x20) & ~x & k80;
+  const uint64_t above_7e = ((x + k01 * 0x01) | x) & k80;
+  const uint64_t comma = x ^ (k01 * ',');
+  const uint64_t equals = x ^ (k01 * '=');
+  const uint64_t has_comma = (comma - k01) & ~comma & k80;
+  const uint64_t has_equals = (equals - k01) & ~equals & k80;
+  return below_20 | above_7e | has_comma | has_equals;
+}
+
+inline bool AllValueChars(const char* v, size_t n) {
+  size_t i = 0;
+  uint64_t bad = 0;
+  for (; i + 8 <= n; i += 8) bad |= ValueWordBad(Load64(v + i));
+  if (bad != 0) return false;
+  uint8_t all = kValueChar;
+  for (; i < n; ++i) all &= Class(v[i]);
+  return all != 0;
 }
 
 absl::Status Invalid(size_t member_index, absl::string_view member,
@@ -253,21 +305,23 @@ absl::Status ParseMember(const char* p, const char* end, ParseState* st) {
   if (value_size > TraceState::kMaxValueSize) {
     return Invalid(index, member, "value is longer than 256 characters");
   }
-  uint8_t all = kValueChar;
-  for (const char* c = v; c < end; ++c) all &= Class(*c);
-  if (all == 0) {
+  if (!AllValueChars(v, value_size)) {
     return Invalid(index, member,
                    "value has a character outside printable ASCII 0x20-0x7e "
                    "or a ',' or '='");
   }
   // Duplicate key: keep the left-most (most recent, §3.5) member.
-  const uint32_t fp = Fingerprint(p, key_size);
-  const uint64_t bit = uint64_t{1} << (fp & 63);
+  const uint32_t fp = Fingerprint(p, key_size, end);
+  const uint64_t bit = uint64_t{1} << (fp >> 26);
   if ((st->seen & bit) != 0) {
-    for (size_t i = 0; i < st->kept; ++i) {
-      if (st->fingerprints[i] == fp && st->pieces[i].key_size == key_size &&
-          std::memcmp(st->pieces[i].key, p, key_size) == 0) {
-        return absl::OkStatus();
+    bool maybe = false;  // a branch-free scan the compiler vectorises
+    for (size_t i = 0; i < st->kept; ++i) maybe |= st->fingerprints[i] == fp;
+    if (maybe) {
+      for (size_t i = 0; i < st->kept; ++i) {
+        if (st->fingerprints[i] == fp && st->pieces[i].key_size == key_size &&
+            std::memcmp(st->pieces[i].key, p, key_size) == 0) {
+          return absl::OkStatus();
+        }
       }
     }
   }
@@ -325,9 +379,7 @@ bool TraceState::IsValidKey(absl::string_view key) {
 bool TraceState::IsValidValue(absl::string_view value) {
   if (value.empty() || value.size() > kMaxValueSize) return false;
   if (value.back() == ' ') return false;
-  uint8_t all = kValueChar;
-  for (char c : value) all &= Class(c);
-  return all != 0;
+  return AllValueChars(value.data(), value.size());
 }
 
 size_t TraceState::size() const { return rep_ == nullptr ? 0 : rep_->count; }
