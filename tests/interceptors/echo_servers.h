@@ -1,0 +1,88 @@
+// Test servers for the interceptor suites: the Echo service written in each
+// gRPC server API (sync, callback, completion queue), all checking at every
+// step of every call that Current() is the call's server span.
+
+#ifndef TRACEPROP_TESTS_INTERCEPTORS_ECHO_SERVERS_H_
+#define TRACEPROP_TESTS_INTERCEPTORS_ECHO_SERVERS_H_
+
+#include <grpcpp/grpcpp.h>
+
+#include <atomic>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "traceprop/context/current.h"
+#include "traceprop/context/trace_context.h"
+#include "traceprop/interceptors/cq_tag.h"
+#include "traceprop/interceptors/tracing.h"
+#include "traceprop/tests/interceptors/echo_test.grpc.pb.h"
+
+namespace traceprop {
+namespace testing_support {
+
+enum class ServerApi { kSync, kCallback, kAsync };
+const char* Name(ServerApi api);
+
+// SeenOf fills a SpanSeen from a context.
+void SeenOf(const TraceContext& c, tpecho::SpanSeen* out);
+
+// StepChecker collects what went wrong at server steps. Thread-safe.
+class StepChecker {
+ public:
+  // Check verifies, at a step of the call `ctx`, that Current() is valid,
+  // is ServerSpan(ctx), and continues the traceparent the call received (if
+  // it was valid and trusted) — or equals `expected` when given.
+  void Check(const grpc::ServerContextBase& ctx, const char* step,
+             const TraceContext* expected = nullptr);
+  std::vector<std::string> failures() const;
+  int checks() const { return checks_.load(); }
+  void set_trust_incoming(bool trust) { trust_incoming_ = trust; }
+  // FillResponse writes the headers the call received and the server span.
+  static void FillResponse(const grpc::ServerContextBase& ctx,
+                           tpecho::EchoResponse* resp);
+
+ private:
+  mutable std::mutex mu_;
+  std::vector<std::string> failures_;
+  std::atomic<int> checks_{0};
+  bool trust_incoming_ = true;  // set before the server starts
+};
+
+// EchoServer runs the Echo service in one API style, with tracing.
+class EchoServer {
+ public:
+  // Starts on "localhost:0" (TCP) with `drain_threads` threads draining the
+  // completion queue (async API only).
+  EchoServer(ServerApi api, ServerOptions options = {}, int drain_threads = 2);
+  ~EchoServer();
+
+  // Channels: TCP to the selected port, or in-process; traced with
+  // CreateTracedChannel / the client factory unless `traced` is false.
+  std::shared_ptr<grpc::Channel> TcpChannel(ClientOptions options = {},
+                                            bool traced = true);
+  std::shared_ptr<grpc::Channel> InProcessChannel(ClientOptions options = {},
+                                                  bool traced = true);
+
+  // Shutdown stops the server and waits for every call's last step.
+  void Shutdown();
+  StepChecker& checker() { return checker_; }
+  int port() const { return port_; }
+
+ private:
+  ServerApi api_;
+  StepChecker checker_;
+  std::unique_ptr<grpc::Service> service_;
+  std::unique_ptr<grpc::ServerCompletionQueue> cq_;
+  std::unique_ptr<grpc::Server> server_;
+  std::vector<std::thread> drainers_;
+  int port_ = 0;
+  bool shut_down_ = false;
+};
+
+}  // namespace testing_support
+}  // namespace traceprop
+
+#endif  // TRACEPROP_TESTS_INTERCEPTORS_ECHO_SERVERS_H_
