@@ -111,6 +111,10 @@ absl::Status InstallGrpcLogHook(GrpcLogHookOptions options) {
   static std::mutex install_mu;
   std::lock_guard<std::mutex> lock(install_mu);
   g_config.store(config, std::memory_order_release);
+  // gpr_log drops everything until the verbosity is initialised (grpc_init
+  // does it); do it now so messages logged before grpc_init get through.
+  // It only acts while the verbosity is unset.
+  gpr_log_verbosity_init();
   if (options.min_severity.has_value()) {
     gpr_set_log_verbosity(ToGpr(*options.min_severity));
   }

@@ -61,6 +61,9 @@ struct GrpcLogHookOptions {
   GrpcLogSink sink;
   // min_severity, when set, is passed to gpr_set_log_verbosity (what gRPC
   // forwards at all; its default comes from GRPC_VERBOSITY, normally ERROR).
+  // Unset: the hook only initialises gRPC's verbosity from GRPC_VERBOSITY
+  // if nothing has yet (gpr_log_verbosity_init, as grpc_init does), since
+  // gpr_log drops every message before that.
   std::optional<GrpcLogSeverity> min_severity;
 };
 
