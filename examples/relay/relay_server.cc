@@ -14,6 +14,7 @@
 #include <grpcpp/grpcpp.h>
 #include <signal.h>
 
+#include <algorithm>
 #include <chrono>
 #include <iostream>
 #include <map>
@@ -32,6 +33,7 @@
 #include "spdlog/spdlog.h"
 #include "traceprop/context/current.h"
 #include "traceprop/examples/proto/relay.grpc.pb.h"
+#include "traceprop/examples/proto/tasks.grpc.pb.h"
 #include "traceprop/interceptors/tracing.h"
 #include "traceprop/logging/spdlog_setup.h"
 
@@ -39,6 +41,9 @@ ABSL_FLAG(int, port, 0, "port to listen on (127.0.0.1); 0 picks a free one");
 ABSL_FLAG(std::string, name, "relay",
           "this hop's name, reported in Hop.service");
 ABSL_FLAG(std::string, host, "127.0.0.1", "address to listen on");
+ABSL_FLAG(std::string, enqueue_to, "",
+          "task_queue address: every Forward also queues a background job "
+          "there, in the same trace");
 
 namespace {
 
@@ -49,7 +54,14 @@ using traceprop::examples::Relay;
 
 class RelayService final : public Relay::Service {
  public:
-  explicit RelayService(std::string name) : name_(std::move(name)) {}
+  RelayService(std::string name, const std::string& enqueue_to)
+      : name_(std::move(name)) {
+    if (!enqueue_to.empty()) {
+      tasks_ =
+          traceprop::examples::Tasks::NewStub(traceprop::CreateTracedChannel(
+              enqueue_to, grpc::InsecureChannelCredentials()));
+    }
+  }
 
   grpc::Status Forward(grpc::ServerContext* ctx, const ForwardRequest* request,
                        ForwardReply* reply) override {
@@ -64,6 +76,10 @@ class RelayService final : public Relay::Service {
                  ctx->peer(), request->payload(),
                  absl::StrJoin(request->route(), ","), hop->traceparent());
 
+    if (tasks_ != nullptr) {
+      grpc::Status queued = EnqueueFollowUp(*ctx, request->payload());
+      if (!queued.ok()) return queued;
+    }
     if (request->route().empty()) {
       spdlog::info("last hop: replying");
       return grpc::Status::OK;
@@ -107,6 +123,29 @@ class RelayService final : public Relay::Service {
   }
 
  private:
+  // EnqueueFollowUp queues background work for this request; the traced
+  // channel carries the server span to the queue, which keeps it in the job.
+  grpc::Status EnqueueFollowUp(const grpc::ServerContext& ctx,
+                               const std::string& payload) {
+    grpc::ClientContext call;
+    call.set_deadline(
+        std::min(ctx.deadline(),
+                 std::chrono::system_clock::now() + std::chrono::seconds(5)));
+    traceprop::examples::EnqueueRequest job;
+    job.set_work(absl::StrCat("follow-up of '", payload, "' from ", name_));
+    job.set_mode(traceprop::examples::CONTINUE);
+    traceprop::examples::EnqueueReply queued;
+    grpc::Status status = tasks_->Enqueue(&call, job, &queued);
+    if (!status.ok()) {
+      spdlog::warn("enqueue failed: {}", status.error_message());
+      return grpc::Status(
+          status.error_code(),
+          absl::StrCat(name_, ": task queue: ", status.error_message()));
+    }
+    spdlog::info("queued background job {}", queued.id());
+    return grpc::Status::OK;
+  }
+
   // StubFor returns a stub on a traced channel to `target`, created once.
   Relay::Stub* StubFor(const std::string& target) {
     std::lock_guard<std::mutex> lock(mu_);
@@ -119,6 +158,7 @@ class RelayService final : public Relay::Service {
   }
 
   const std::string name_;
+  std::unique_ptr<traceprop::examples::Tasks::Stub> tasks_;  // may be null
   std::mutex mu_;
   std::map<std::string, std::unique_ptr<Relay::Stub>> stubs_;  // by mu_
 };
@@ -147,7 +187,7 @@ int main(int argc, char** argv) {
     return 1;
   }
 
-  RelayService service(name);
+  RelayService service(name, absl::GetFlag(FLAGS_enqueue_to));
   grpc::ServerBuilder builder;
   int port = 0;
   builder.AddListeningPort(

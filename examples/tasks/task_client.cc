@@ -1,0 +1,129 @@
+// task_client — enqueues one job on task_queue and waits for it, or drains
+// the queue.
+//
+//   task_client --target 127.0.0.1:PORT --work "resize image" --mode continue
+//   task_client --target 127.0.0.1:PORT --mode new --json
+//   task_client --target 127.0.0.1:PORT --drain
+//
+// The client starts a trace (a root span, current while it calls); the
+// traced channel carries it to Enqueue, whose server span goes into the
+// job. Prints what the worker recorded about the job's trace.
+
+#include <grpcpp/grpcpp.h>
+
+#include <chrono>
+#include <iostream>
+#include <string>
+
+#include "absl/flags/flag.h"
+#include "absl/flags/parse.h"
+#include "absl/flags/usage.h"
+#include "google/protobuf/util/json_util.h"
+#include "spdlog/sinks/stdout_color_sinks.h"
+#include "spdlog/spdlog.h"
+#include "traceprop/context/current.h"
+#include "traceprop/examples/proto/tasks.grpc.pb.h"
+#include "traceprop/interceptors/tracing.h"
+#include "traceprop/logging/spdlog_setup.h"
+
+ABSL_FLAG(std::string, target, "", "task_queue address host:port");
+ABSL_FLAG(std::string, work, "resize image", "the job's work");
+ABSL_FLAG(std::string, mode, "continue", "continue | new");
+ABSL_FLAG(bool, drain, false, "only wait until every queued job has run");
+ABSL_FLAG(bool, json, false, "print JSON on stdout");
+
+namespace {
+
+using namespace traceprop::examples;  // NOLINT: example brevity
+
+std::string ToJson(const google::protobuf::Message& m) {
+  google::protobuf::util::JsonPrintOptions options;
+  options.preserve_proto_field_names = true;
+  options.always_print_primitive_fields = true;
+  std::string out;
+  google::protobuf::util::MessageToJsonString(m, &out, options);
+  return out;
+}
+
+grpc::Status Call(const std::string& what, grpc::Status status) {
+  if (!status.ok()) {
+    spdlog::error("{} failed: {}", what, status.error_message());
+    std::cerr << "error: " << what << ": " << status.error_message() << "\n";
+  }
+  return status;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  absl::SetProgramUsageMessage(
+      "task_client --target HOST:PORT [--work W] [--mode continue|new] "
+      "[--json] | --drain");
+  absl::ParseCommandLine(argc, argv);
+  const std::string target = absl::GetFlag(FLAGS_target);
+  const std::string mode_flag = absl::GetFlag(FLAGS_mode);
+  if (target.empty() || (mode_flag != "continue" && mode_flag != "new")) {
+    std::cerr << "task_client: --target and --mode continue|new required\n";
+    return 2;
+  }
+  spdlog::set_default_logger(spdlog::stderr_color_mt("task-client"));
+  if (!traceprop::logging::InstallSpdlog().ok()) return 1;
+
+  Tasks::Stub stub(traceprop::CreateTracedChannel(
+      target, grpc::InsecureChannelCredentials()));
+  auto deadline = [] {
+    return std::chrono::system_clock::now() + std::chrono::seconds(30);
+  };
+
+  if (absl::GetFlag(FLAGS_drain)) {
+    grpc::ClientContext ctx;
+    ctx.set_deadline(deadline());
+    DrainReply reply;
+    if (!Call("Drain", stub.Drain(&ctx, DrainRequest(), &reply)).ok()) return 1;
+    std::cout << "drained: " << reply.completed() << " jobs run\n";
+    return 0;
+  }
+
+  traceprop::SpanScope root;  // a new trace: nothing is current yet
+  EnqueueRequest request;
+  request.set_work(absl::GetFlag(FLAGS_work));
+  request.set_mode(mode_flag == "new" ? NEW_TRACE_WITH_ORIGIN : CONTINUE);
+  EnqueueReply queued;
+  {
+    grpc::ClientContext ctx;
+    ctx.set_deadline(deadline());
+    if (!Call("Enqueue", stub.Enqueue(&ctx, request, &queued)).ok()) return 1;
+  }
+  spdlog::info("job {} queued under span {}", queued.id(), queued.span_id());
+  JobResult result;
+  {
+    grpc::ClientContext ctx;
+    ctx.set_deadline(deadline());
+    WaitRequest wait;
+    wait.set_id(queued.id());
+    if (!Call("Wait", stub.Wait(&ctx, wait, &result)).ok()) return 1;
+  }
+  spdlog::info("job {} ran on {} in trace {}", result.id(), result.worker(),
+               result.trace_id());
+  const traceprop::TraceContext& me = root.context();
+  if (absl::GetFlag(FLAGS_json)) {
+    std::cout << "{\"client\":{\"trace_id\":\"" << me.trace_id().ToHex()
+              << "\",\"span_id\":\"" << me.span_id().ToHex()
+              << "\"},\"enqueue\":" << ToJson(queued)
+              << ",\"result\":" << ToJson(result) << "}\n";
+    return 0;
+  }
+  std::cout << "client   trace " << me.trace_id().ToHex() << "  span "
+            << me.span_id().ToHex() << "\n"
+            << "enqueue  trace " << queued.trace_id() << "  span "
+            << queued.span_id() << "  (job " << queued.id() << ")\n"
+            << "worker   trace " << result.trace_id() << "  span "
+            << result.span_id() << "  parent "
+            << (result.parent_span_id().empty() ? "-" : result.parent_span_id())
+            << "  on " << result.worker() << "\n";
+  if (!result.origin_trace_id().empty()) {
+    std::cout << "         origin trace " << result.origin_trace_id()
+              << "  span " << result.origin_span_id() << "\n";
+  }
+  return 0;
+}

@@ -1,0 +1,280 @@
+// task_queue — a background task queue whose jobs carry their trace.
+//
+//   task_queue --port 0 --workers 3     # prints "listening on 127.0.0.1:PORT"
+//
+// Enqueue runs under its server span (traceprop::EnableTracing) and puts
+// that context into the job, as a traceprop.v1.TraceContext message
+// (traceprop::CurrentTaskPayload()). The RPC returns at once. A pool of
+// worker threads — which have no context of their own — resumes each job
+// with traceprop::TaskScope, choosing per job:
+//   CONTINUE               the work is a child span in the request's trace;
+//   NEW_TRACE_WITH_ORIGIN  the work starts its own trace and logs where it
+//                          came from (origin trace and span ids).
+// Every log line of the workers carries the job's trace.
+//
+// Stops cleanly on SIGINT/SIGTERM: the workers finish the queued jobs.
+
+#include <grpcpp/grpcpp.h>
+#include <signal.h>
+
+#include <algorithm>
+#include <chrono>
+#include <condition_variable>
+#include <cstdint>
+#include <deque>
+#include <iostream>
+#include <map>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "absl/flags/flag.h"
+#include "absl/flags/parse.h"
+#include "absl/flags/usage.h"
+#include "absl/strings/str_cat.h"
+#include "spdlog/sinks/stdout_color_sinks.h"
+#include "spdlog/spdlog.h"
+#include "traceprop/context/background.h"
+#include "traceprop/context/current.h"
+#include "traceprop/examples/proto/tasks.grpc.pb.h"
+#include "traceprop/interceptors/tracing.h"
+#include "traceprop/logging/spdlog_setup.h"
+
+ABSL_FLAG(int, port, 0, "port to listen on (127.0.0.1); 0 picks a free one");
+ABSL_FLAG(std::string, name, "tasks", "logger name");
+ABSL_FLAG(int, workers, 2, "worker threads");
+
+namespace {
+
+using traceprop::examples::DrainReply;
+using traceprop::examples::DrainRequest;
+using traceprop::examples::EnqueueReply;
+using traceprop::examples::EnqueueRequest;
+using traceprop::examples::Job;
+using traceprop::examples::JobResult;
+using traceprop::examples::Tasks;
+using traceprop::examples::WaitRequest;
+
+std::string Hex(const traceprop::TraceId& id) {
+  return id.IsValid() ? id.ToHex() : "";
+}
+std::string Hex(const traceprop::SpanId& id) {
+  return id.IsValid() ? id.ToHex() : "";
+}
+
+// JobQueue is the queue plus the results. Thread-safe.
+class JobQueue {
+ public:
+  uint64_t Push(Job job) {
+    std::lock_guard<std::mutex> lock(mu_);
+    uint64_t id = ++last_id_;
+    pending_.push_back({id, std::move(job)});
+    work_cv_.notify_one();
+    return id;
+  }
+
+  // Pop blocks for the next job; false once closed and empty.
+  bool Pop(uint64_t* id, Job* job) {
+    std::unique_lock<std::mutex> lock(mu_);
+    work_cv_.wait(lock, [&] { return closed_ || !pending_.empty(); });
+    if (pending_.empty()) return false;
+    *id = pending_.front().first;
+    *job = std::move(pending_.front().second);
+    pending_.pop_front();
+    return true;
+  }
+
+  void Done(JobResult result) {
+    std::lock_guard<std::mutex> lock(mu_);
+    results_[result.id()] = std::move(result);
+    ++completed_;
+    done_cv_.notify_all();
+  }
+
+  // WaitFor blocks until job `id` is done or `deadline`; false on timeout
+  // or an id never given out.
+  bool WaitFor(uint64_t id, std::chrono::system_clock::time_point deadline,
+               JobResult* result) {
+    std::unique_lock<std::mutex> lock(mu_);
+    if (id == 0 || id > last_id_) return false;
+    if (!done_cv_.wait_until(lock, deadline,
+                             [&] { return results_.count(id) > 0; })) {
+      return false;
+    }
+    *result = results_[id];
+    return true;
+  }
+
+  // Drain blocks until every job pushed so far is done (or `deadline`).
+  bool Drain(std::chrono::system_clock::time_point deadline,
+             uint64_t* completed) {
+    std::unique_lock<std::mutex> lock(mu_);
+    const uint64_t target = last_id_;
+    bool ok = done_cv_.wait_until(lock, deadline,
+                                  [&] { return completed_ >= target; });
+    *completed = completed_;
+    return ok;
+  }
+
+  void Close() {
+    std::lock_guard<std::mutex> lock(mu_);
+    closed_ = true;
+    work_cv_.notify_all();
+  }
+
+ private:
+  std::mutex mu_;
+  std::condition_variable work_cv_;
+  std::condition_variable done_cv_;
+  uint64_t last_id_ = 0;                          // by mu_
+  uint64_t completed_ = 0;                        // by mu_
+  bool closed_ = false;                           // by mu_
+  std::deque<std::pair<uint64_t, Job>> pending_;  // by mu_
+  std::map<uint64_t, JobResult> results_;         // by mu_
+};
+
+class TasksService final : public Tasks::Service {
+ public:
+  explicit TasksService(JobQueue* queue) : queue_(queue) {}
+
+  grpc::Status Enqueue(grpc::ServerContext*, const EnqueueRequest* request,
+                       EnqueueReply* reply) override {
+    // The server span is current: put it into the job's payload.
+    Job job;
+    job.set_work(request->work());
+    job.set_mode(request->mode());
+    *job.mutable_trace() = traceprop::CurrentTaskPayload();
+    const uint64_t id = queue_->Push(std::move(job));
+    const traceprop::TraceContext& span = traceprop::Current();
+    reply->set_id(id);
+    reply->set_trace_id(Hex(span.trace_id()));
+    reply->set_span_id(Hex(span.span_id()));
+    spdlog::info("enqueued job {} '{}' ({})", id, request->work(),
+                 traceprop::examples::TraceMode_Name(request->mode()));
+    return grpc::Status::OK;
+  }
+
+  grpc::Status Wait(grpc::ServerContext* ctx, const WaitRequest* request,
+                    JobResult* result) override {
+    auto deadline = std::min(ctx->deadline(), std::chrono::system_clock::now() +
+                                                  std::chrono::seconds(30));
+    if (!queue_->WaitFor(request->id(), deadline, result)) {
+      return grpc::Status(
+          grpc::StatusCode::NOT_FOUND,
+          absl::StrCat("job ", request->id(), " unknown or not done in time"));
+    }
+    return grpc::Status::OK;
+  }
+
+  grpc::Status Drain(grpc::ServerContext* ctx, const DrainRequest*,
+                     DrainReply* reply) override {
+    auto deadline = std::min(ctx->deadline(), std::chrono::system_clock::now() +
+                                                  std::chrono::seconds(30));
+    uint64_t completed = 0;
+    bool ok = queue_->Drain(deadline, &completed);
+    reply->set_completed(completed);
+    return ok ? grpc::Status::OK
+              : grpc::Status(grpc::StatusCode::DEADLINE_EXCEEDED,
+                             "jobs still running");
+  }
+
+ private:
+  JobQueue* const queue_;
+};
+
+// RunWorker is one worker thread: no context of its own; each job brings
+// its trace in its payload.
+void RunWorker(JobQueue* queue, const std::string& name) {
+  uint64_t id = 0;
+  Job job;
+  while (queue->Pop(&id, &job)) {
+    const traceprop::TaskTrace mode =
+        job.mode() == traceprop::examples::NEW_TRACE_WITH_ORIGIN
+            ? traceprop::TaskTrace::kNewTrace
+            : traceprop::TaskTrace::kContinue;
+    traceprop::TaskScope task(job.trace(), mode);  // current until '}'
+    if (!task.status().ok()) {
+      spdlog::warn("job {}: bad trace payload ({}), running in a new trace", id,
+                   std::string(task.status().message()));
+    }
+    if (mode == traceprop::TaskTrace::kNewTrace && task.origin().IsValid()) {
+      spdlog::info("{} runs job {} '{}' in a new trace; origin {} {}", name, id,
+                   job.work(), task.origin().trace_id().ToHex(),
+                   task.origin().span_id().ToHex());
+    } else {
+      spdlog::info("{} runs job {} '{}'", name, id, job.work());
+    }
+    const traceprop::TraceContext& span = traceprop::Current();
+    JobResult result;
+    result.set_id(id);
+    result.set_work(job.work());
+    result.set_worker(name);
+    result.set_trace_id(Hex(span.trace_id()));
+    result.set_span_id(Hex(span.span_id()));
+    result.set_parent_span_id(Hex(span.parent_span_id()));
+    if (mode == traceprop::TaskTrace::kNewTrace) {
+      result.set_origin_trace_id(Hex(task.origin().trace_id()));
+      result.set_origin_span_id(Hex(task.origin().span_id()));
+    }
+    spdlog::info("{} finished job {}", name, id);
+    queue->Done(std::move(result));
+  }
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  absl::SetProgramUsageMessage("task_queue --port N --workers N");
+  absl::ParseCommandLine(argc, argv);
+
+  sigset_t stop_signals;
+  sigemptyset(&stop_signals);
+  sigaddset(&stop_signals, SIGINT);
+  sigaddset(&stop_signals, SIGTERM);
+  pthread_sigmask(SIG_BLOCK, &stop_signals, nullptr);
+
+  spdlog::set_default_logger(
+      spdlog::stdout_color_mt(absl::GetFlag(FLAGS_name)));
+  spdlog::flush_on(spdlog::level::trace);
+  if (!traceprop::logging::InstallSpdlog().ok()) return 1;
+
+  JobQueue queue;
+  std::vector<std::thread> workers;
+  for (int i = 0; i < std::max(1, absl::GetFlag(FLAGS_workers)); ++i) {
+    workers.emplace_back(RunWorker, &queue, absl::StrCat("worker-", i + 1));
+  }
+
+  TasksService service(&queue);
+  grpc::ServerBuilder builder;
+  int port = 0;
+  builder.AddListeningPort(
+      absl::StrCat("127.0.0.1:", absl::GetFlag(FLAGS_port)),
+      grpc::InsecureServerCredentials(), &port);
+  builder.RegisterService(&service);
+  traceprop::EnableTracing(builder);
+  std::unique_ptr<grpc::Server> server = builder.BuildAndStart();
+  int status = 0;
+  if (server == nullptr || port == 0) {
+    spdlog::error("cannot listen on port {}", absl::GetFlag(FLAGS_port));
+    status = 1;
+  } else {
+    std::cout << "listening on 127.0.0.1:" << port << std::endl;
+    spdlog::info("serving traceprop.examples.Tasks with {} workers",
+                 workers.size());
+    std::thread stopper([&] {
+      int sig = 0;
+      sigwait(&stop_signals, &sig);
+      spdlog::info("signal {}: shutting down", sig);
+      server->Shutdown(std::chrono::system_clock::now() +
+                       std::chrono::seconds(2));
+    });
+    server->Wait();
+    stopper.join();
+  }
+  queue.Close();
+  for (std::thread& t : workers) t.join();
+  spdlog::info("stopped");
+  return status;
+}

@@ -1,0 +1,92 @@
+#!/usr/bin/env bash
+# Runs the task-queue example: task_queue with worker threads, task_client,
+# and a relay_server that queues background work — and checks that the
+# worker continues the trace (CONTINUE) or starts a new one that records its
+# origin (NEW_TRACE_WITH_ORIGIN), and that worker log lines carry the trace.
+#
+#   tests/examples/tasks_test.sh TASKS_BIN_DIR RELAY_BIN_DIR
+#
+# Needs jq. Every process it starts is stopped on exit.
+set -euo pipefail
+TBIN=$1
+RBIN=$2
+HERE=$(cd "$(dirname "$0")" && pwd)
+# shellcheck source=../../examples/relay/procs.sh
+source "$HERE/../../examples/relay/procs.sh"
+procs_init "$(mktemp -d "${TMPDIR:-/tmp}/tasks_test.XXXXXX")"
+
+failures=0
+pass() { echo "ok   - $1"; }
+fail() { echo "FAIL - $1" >&2; failures=$((failures + 1)); }
+check() {
+  if [[ $(jq -r "$2" <<<"$3") == "true" ]]; then pass "$1"; else
+    fail "$1"
+    echo "  expression: $2" >&2
+    echo "  json: $3" >&2
+  fi
+}
+
+procs_start tasks "$TBIN/task_queue" --port 0 --workers 3
+Q=$PROCS_ADDR
+LOG=$PROCS_DIR/tasks.log
+client() { "$TBIN/task_client" --target "$Q" --json "$@" 2>>"$PROCS_DIR/client.log"; }
+
+# 1. CONTINUE: the job is a child span of the Enqueue server span.
+out=$(client --work "resize image" --mode continue)
+check "enqueue ran in the client's trace" '.enqueue.trace_id == .client.trace_id' "$out"
+check "worker continues the trace" '.result.trace_id == .client.trace_id' "$out"
+check "worker span is a child of the enqueuing span" \
+  '.result.parent_span_id == .enqueue.span_id and .result.span_id != .enqueue.span_id' "$out"
+check "no origin recorded when continuing" '.result.origin_trace_id == ""' "$out"
+check "ran on a worker thread" '.result.worker | test("^worker-[0-9]+$")' "$out"
+t=$(jq -r .result.trace_id <<<"$out")
+s=$(jq -r .result.span_id <<<"$out")
+grep -q "\[$t\] \[$s\] worker-[0-9]* runs job" "$LOG" && pass "worker log line carries the job's trace and span" ||
+  fail "worker log line carries the job's trace and span"
+
+# 2. NEW_TRACE_WITH_ORIGIN: a fresh trace that records where it came from.
+out=$(client --work "nightly report" --mode new)
+check "new trace for the job" \
+  '.result.trace_id != .client.trace_id and (.result.trace_id | test("^[0-9a-f]{32}$"))' "$out"
+check "new trace has no parent" '.result.parent_span_id == ""' "$out"
+check "origin is the enqueuing span" \
+  '.result.origin_trace_id == .enqueue.trace_id and .result.origin_span_id == .enqueue.span_id' "$out"
+t=$(jq -r .result.trace_id <<<"$out")
+o=$(jq -r .enqueue.trace_id <<<"$out")
+grep -q "\[$t\] .* in a new trace; origin $o" "$LOG" && pass "worker logs the origin under the new trace" ||
+  fail "worker logs the origin under the new trace"
+
+# 3. Many jobs at once: each worker line carries its own job's trace.
+pids=()
+for i in 1 2 3 4 5 6; do
+  client --work "job-$i" --mode continue >"$PROCS_DIR/many-$i.json" &
+  pids+=($!)
+done
+for pid in "${pids[@]}"; do wait "$pid"; done
+ok=true
+for i in 1 2 3 4 5 6; do
+  out=$(cat "$PROCS_DIR/many-$i.json")
+  t=$(jq -r .client.trace_id <<<"$out")
+  [[ $(jq -r '.result.trace_id == .client.trace_id and .result.work == "job-'$i'"' <<<"$out") == true ]] || ok=false
+  grep -q "\[$t\] \[[0-9a-f]*\] worker-[0-9]* runs job [0-9]* 'job-$i'" "$LOG" || ok=false
+done
+$ok && pass "concurrent jobs never show another job's trace" || fail "concurrent jobs never show another job's trace"
+
+# 4. A relay hop queues background work in the request's trace.
+procs_start relay "$RBIN/relay_server" --port 0 --name relay --enqueue_to "$Q"
+R=$PROCS_ADDR
+out=$("$RBIN/relay_client" --json --route "$R" 2>>"$PROCS_DIR/client.log")
+"$TBIN/task_client" --target "$Q" --drain >/dev/null 2>>"$PROCS_DIR/client.log"
+t=$(jq -r .client.trace_id <<<"$out")
+grep -q "\[$t\] \[[0-9a-f]*\] worker-[0-9]* runs job [0-9]* 'follow-up of 'hello' from relay'" "$LOG" &&
+  pass "background job from a relay runs in the request's trace" ||
+  fail "background job from a relay runs in the request's trace"
+
+procs_stop_all
+grep -q "stopped" "$LOG" && pass "task_queue stopped cleanly" || fail "task_queue stopped cleanly"
+rm -rf "$PROCS_DIR"
+if ((failures > 0)); then
+  echo "$failures check(s) failed" >&2
+  exit 1
+fi
+echo "all task queue checks passed"
