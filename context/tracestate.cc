@@ -216,10 +216,9 @@ inline uint32_t Fingerprint(const char* key, size_t size,
       tail = Load64(key + size - 8);
     }
   } else {
+    // The same bytes at the same places as the masked load above.
     head = 0;
-    for (size_t i = 0; i < size; ++i) {
-      head = (head << 8) | static_cast<unsigned char>(key[i]);
-    }
+    std::memcpy(&head, key, size);
   }
   uint64_t h =
       (head ^ (static_cast<uint64_t>(size) << 56)) * 0x9E3779B97F4A7C15u ^

@@ -468,6 +468,25 @@ TEST(TraceStateParse, DuplicatesKeepLeftMostAndOrder) {
   EXPECT_EQ(MustParse({absl::StrJoin(members, ",")}).size(), 32u);
 }
 
+// Regression (found by tracestate_fuzzer): a key in a member shorter than
+// 8 bytes and the same key in a longer member were not seen as duplicates.
+TEST(TraceStateParse, DuplicatesFoundWhateverTheMemberLength) {
+  EXPECT_EQ(MustParse({"foo=1", "foo=2vvvvvvvvvv"}).ToHeader(), "foo=1");
+  EXPECT_EQ(MustParse({"foo=2vvvvvvvvvv", "foo=1"}).ToHeader(),
+            "foo=2vvvvvvvvvv");
+  for (size_t key_size = 1; key_size <= 12; ++key_size) {
+    const std::string key(key_size, 'k');
+    for (size_t value_size = 1; value_size <= 10; ++value_size) {
+      const std::string shorter = key + "=1";
+      const std::string longer = key + "=" + std::string(value_size, 'v');
+      EXPECT_EQ(MustParse({shorter + "," + longer}).size(), 1u)
+          << shorter << "," << longer;
+      EXPECT_EQ(MustParse({longer, shorter}).size(), 1u)
+          << longer << "," << shorter;
+    }
+  }
+}
+
 TEST(TraceStateParse, SeveralHeadersEqualTheirJoin) {
   const std::vector<std::vector<absl::string_view>> cases = {
       {"a=1", "b=2"},          {"a=1,", ",b=2"}, {"", "", "a=1"},
