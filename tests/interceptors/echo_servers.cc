@@ -49,7 +49,9 @@ void StepChecker::Check(const grpc::ServerContextBase& ctx, const char* step,
   const TraceContext& current = Current();
   const TraceContext span = ServerSpan(ctx);
   std::string error;
-  if (!current.IsValid()) {
+  if (!span.IsValid()) {
+    if (current.IsValid()) error = "an untraced call sees a context (leak)";
+  } else if (!current.IsValid()) {
     error = "no current context";
   } else if (current != span) {
     error = "Current() is not ServerSpan(ctx)";
@@ -76,6 +78,22 @@ void StepChecker::Check(const grpc::ServerContextBase& ctx, const char* step,
     failures_.push_back(absl::StrCat(step, ": ", error, " (current ",
                                      current.ToTraceParent(), ")"));
   }
+}
+
+void StepChecker::CheckEntry(const char* step, const TraceContext& own) {
+  checks_.fetch_add(1);
+  const TraceContext& current = Current();
+  if (current.IsValid() && current != own) {
+    std::lock_guard<std::mutex> lock(mu_);
+    failures_.push_back(absl::StrCat(step, ": entered with another call's ",
+                                     current.ToTraceParent()));
+  }
+}
+
+void StepChecker::NoteLeak(const char* where) {
+  std::lock_guard<std::mutex> lock(mu_);
+  failures_.push_back(
+      absl::StrCat(where, ": thread carries ", Current().ToTraceParent()));
 }
 
 std::vector<std::string> StepChecker::failures() const {
@@ -176,11 +194,13 @@ class CallbackEcho final : public tpecho::Echo::CallbackService {
         Finish(grpc::Status::OK);
       }
       void OnDone() override {
+        ck_->CheckEntry("cb.Unary.OnDone", span_);
         ContextScope scope(ServerSpan(*ctx_));
         ck_->Check(*ctx_, "cb.Unary.OnDone", &span_);
         delete this;
       }
       void OnCancel() override {
+        ck_->CheckEntry("cb.Unary.OnCancel", span_);
         ContextScope scope(ServerSpan(*ctx_));
         ck_->Check(*ctx_, "cb.Unary.OnCancel", &span_);
       }
@@ -204,6 +224,7 @@ class CallbackEcho final : public tpecho::Echo::CallbackService {
         StartRead(&req_);
       }
       void OnReadDone(bool ok) override {
+        ck_->CheckEntry("cb.ClientStream.OnReadDone", span_);
         ContextScope scope(ServerSpan(*ctx_));
         ck_->Check(*ctx_, "cb.ClientStream.OnReadDone", &span_);
         if (ok) {
@@ -216,11 +237,13 @@ class CallbackEcho final : public tpecho::Echo::CallbackService {
         Finish(grpc::Status::OK);
       }
       void OnDone() override {
+        ck_->CheckEntry("cb.ClientStream.OnDone", span_);
         ContextScope scope(ServerSpan(*ctx_));
         ck_->Check(*ctx_, "cb.ClientStream.OnDone", &span_);
         delete this;
       }
       void OnCancel() override {
+        ck_->CheckEntry("cb.ClientStream.OnCancel", span_);
         ContextScope scope(ServerSpan(*ctx_));
         ck_->Check(*ctx_, "cb.ClientStream.OnCancel", &span_);
       }
@@ -251,6 +274,7 @@ class CallbackEcho final : public tpecho::Echo::CallbackService {
         Next();
       }
       void OnWriteDone(bool ok) override {
+        ck_->CheckEntry("cb.ServerStream.OnWriteDone", span_);
         ContextScope scope(ServerSpan(*ctx_));
         ck_->Check(*ctx_, "cb.ServerStream.OnWriteDone", &span_);
         if (!ok) {
@@ -260,11 +284,13 @@ class CallbackEcho final : public tpecho::Echo::CallbackService {
         Next();
       }
       void OnDone() override {
+        ck_->CheckEntry("cb.ServerStream.OnDone", span_);
         ContextScope scope(ServerSpan(*ctx_));
         ck_->Check(*ctx_, "cb.ServerStream.OnDone", &span_);
         delete this;
       }
       void OnCancel() override {
+        ck_->CheckEntry("cb.ServerStream.OnCancel", span_);
         ContextScope scope(ServerSpan(*ctx_));
         ck_->Check(*ctx_, "cb.ServerStream.OnCancel", &span_);
       }
@@ -302,6 +328,7 @@ class CallbackEcho final : public tpecho::Echo::CallbackService {
         StartRead(&req_);
       }
       void OnReadDone(bool ok) override {
+        ck_->CheckEntry("cb.Bidi.OnReadDone", span_);
         ContextScope scope(ServerSpan(*ctx_));
         ck_->Check(*ctx_, "cb.Bidi.OnReadDone", &span_);
         if (!ok) {
@@ -314,6 +341,7 @@ class CallbackEcho final : public tpecho::Echo::CallbackService {
         StartWrite(&resp_);
       }
       void OnWriteDone(bool ok) override {
+        ck_->CheckEntry("cb.Bidi.OnWriteDone", span_);
         ContextScope scope(ServerSpan(*ctx_));
         ck_->Check(*ctx_, "cb.Bidi.OnWriteDone", &span_);
         if (!ok) {
@@ -323,11 +351,13 @@ class CallbackEcho final : public tpecho::Echo::CallbackService {
         StartRead(&req_);
       }
       void OnDone() override {
+        ck_->CheckEntry("cb.Bidi.OnDone", span_);
         ContextScope scope(ServerSpan(*ctx_));
         ck_->Check(*ctx_, "cb.Bidi.OnDone", &span_);
         delete this;
       }
       void OnCancel() override {
+        ck_->CheckEntry("cb.Bidi.OnCancel", span_);
         ContextScope scope(ServerSpan(*ctx_));
         ck_->Check(*ctx_, "cb.Bidi.OnCancel", &span_);
       }
@@ -580,10 +610,15 @@ EchoServer::EchoServer(ServerApi api, ServerOptions options, int drain_threads)
       new AsyncBidi(env);
     }
     for (int i = 0; i < drain_threads; ++i) {
-      drainers_.emplace_back([cq = cq_.get()] {
+      drainers_.emplace_back([cq = cq_.get(), ck = &checker_] {
         void* tag;
         bool ok;
-        while (cq->Next(&tag, &ok)) CqTag::Run(tag, ok);
+        while (cq->Next(&tag, &ok)) {
+          // Between steps a drain thread must carry no context.
+          if (Current().IsValid()) ck->NoteLeak("drain loop");
+          CqTag::Run(tag, ok);
+        }
+        if (Current().IsValid()) ck->NoteLeak("drain loop end");
       });
     }
   }

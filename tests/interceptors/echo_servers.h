@@ -34,9 +34,17 @@ class StepChecker {
  public:
   // Check verifies, at a step of the call `ctx`, that Current() is valid,
   // is ServerSpan(ctx), and continues the traceparent the call received (if
-  // it was valid and trusted) — or equals `expected` when given.
+  // it was valid and trusted) — or equals `expected` when given. For an
+  // untraced (filtered) call it verifies that there is no current context
+  // at all: nothing leaked onto the thread from another call.
   void Check(const grpc::ServerContextBase& ctx, const char* step,
              const TraceContext* expected = nullptr);
+  // CheckEntry verifies, on entry to a reactor callback (before it opens its
+  // scope), that the gRPC thread carries no context, or only this call's
+  // own span (a callback gRPC ran inline inside the method handler).
+  void CheckEntry(const char* step, const TraceContext& own);
+  // NoteLeak records a failure (used by the drain loops).
+  void NoteLeak(const char* where);
   std::vector<std::string> failures() const;
   int checks() const { return checks_.load(); }
   void set_trust_incoming(bool trust) { trust_incoming_ = trust; }
@@ -70,6 +78,7 @@ class EchoServer {
   void Shutdown();
   StepChecker& checker() { return checker_; }
   int port() const { return port_; }
+  ServerApi api() const { return api_; }
 
  private:
   ServerApi api_;

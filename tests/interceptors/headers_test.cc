@@ -1,0 +1,352 @@
+// Header handling across a real hop: every kind of invalid incoming
+// traceparent restarts the trace (and is counted), tracestate rules, the
+// method filter, the trust boundary, and the client's choices (which
+// traceparent wins, roots, truncation, one span per call).
+
+#include <grpcpp/grpcpp.h>
+
+#include <memory>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_split.h"
+#include "gmock/gmock.h"
+#include "gtest/gtest.h"
+#include "traceprop/context/current.h"
+#include "traceprop/context/id_generator.h"
+#include "traceprop/interceptors/tracing.h"
+#include "traceprop/tests/interceptors/echo_servers.h"
+
+namespace traceprop {
+namespace {
+
+using ::testing::IsEmpty;
+using testing_support::EchoServer;
+using testing_support::ServerApi;
+using tpecho::EchoRequest;
+using tpecho::EchoResponse;
+
+constexpr char kTraceId[] = "4bf92f3577b34da6a3ce929d0e0e4736";
+constexpr char kParentId[] = "00f067aa0ba902b7";
+constexpr char kValid[] =
+    "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01";
+
+using Headers = std::vector<std::pair<std::string, std::string>>;
+
+// Raw sends a unary call on an untraced channel with exactly `headers`.
+EchoResponse Raw(EchoServer& server, const Headers& headers) {
+  auto stub = tpecho::Echo::NewStub(server.TcpChannel({}, /*traced=*/false));
+  grpc::ClientContext ctx;
+  for (const auto& h : headers) ctx.AddMetadata(h.first, h.second);
+  EchoResponse resp;
+  grpc::Status status = stub->Unary(&ctx, EchoRequest(), &resp);
+  EXPECT_TRUE(status.ok()) << status.error_message();
+  return resp;
+}
+
+void ExpectNewRoot(const EchoResponse& resp) {
+  EXPECT_TRUE(resp.server_span().valid());
+  EXPECT_NE(resp.server_span().trace_id(), kTraceId);
+  EXPECT_EQ(resp.server_span().parent_span_id(), SpanId().ToHex())
+      << "a root has no parent";
+  EXPECT_FALSE(resp.incoming().valid());
+  EXPECT_EQ(resp.server_span().tracestate(), "");
+}
+
+void ExpectContinued(const EchoResponse& resp) {
+  EXPECT_EQ(resp.server_span().trace_id(), kTraceId);
+  EXPECT_EQ(resp.server_span().parent_span_id(), kParentId);
+  EXPECT_NE(resp.server_span().span_id(), kParentId);
+  EXPECT_TRUE(resp.incoming().valid());
+  EXPECT_EQ(resp.incoming().span_id(), kParentId);
+}
+
+class HeadersTest : public ::testing::TestWithParam<ServerApi> {
+ protected:
+  void TearDown() override {
+    server_.Shutdown();
+    EXPECT_THAT(server_.checker().failures(), IsEmpty());
+  }
+  EchoServer server_{GetParam()};
+};
+
+struct BadCase {
+  const char* name;
+  std::vector<std::string> traceparents;
+};
+
+TEST_P(HeadersTest, EveryInvalidTraceparentRestartsTheTrace) {
+  const std::vector<BadCase> cases = {
+      {"empty", {""}},
+      {"uppercase hex",
+       {"00-4BF92F3577B34DA6A3CE929D0E0E4736-00f067aa0ba902b7-01"}},
+      {"zero trace id",
+       {"00-00000000000000000000000000000000-00f067aa0ba902b7-01"}},
+      {"zero parent id",
+       {"00-4bf92f3577b34da6a3ce929d0e0e4736-0000000000000000-01"}},
+      {"version ff",
+       {"ff-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01"}},
+      {"version 00 with extra field",
+       {"00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01-x"}},
+      {"short trace id",
+       {"00-4bf92f3577b34da6a3ce929d0e0e473-00f067aa0ba902b7-01"}},
+      {"bad separator",
+       {"00_4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01"}},
+      {"non-hex", {"00-4bf92f3577b34da6a3ce929d0e0e473g-00f067aa0ba902b7-01"}},
+      {"truncated", {"00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7"}},
+      {"garbage", {"hello"}},
+      {"two valid values", {kValid, kValid}},
+  };
+  for (const BadCase& c : cases) {
+    SCOPED_TRACE(c.name);
+    const ServerHeaderStats before = GetServerHeaderStats();
+    Headers h;
+    for (const std::string& v : c.traceparents)
+      h.emplace_back("traceparent", v);
+    h.emplace_back("tracestate", "congo=t61rcWkgMzE");
+    ExpectNewRoot(Raw(server_, h));
+    const ServerHeaderStats after = GetServerHeaderStats();
+    if (c.traceparents.size() > 1) {
+      EXPECT_EQ(after.multiple_traceparent, before.multiple_traceparent + 1);
+    } else {
+      EXPECT_EQ(after.invalid_traceparent, before.invalid_traceparent + 1);
+    }
+  }
+}
+
+TEST_P(HeadersTest, MissingTraceparentStartsARootAndIsCounted) {
+  const ServerHeaderStats before = GetServerHeaderStats();
+  ExpectNewRoot(Raw(server_, {{"tracestate", "congo=t61rcWkgMzE"}}));
+  EXPECT_EQ(GetServerHeaderStats().missing_traceparent,
+            before.missing_traceparent + 1);
+}
+
+TEST_P(HeadersTest, ValidTraceparentIsContinuedWithFlagsKept) {
+  const ServerHeaderStats before = GetServerHeaderStats();
+  EchoResponse resp = Raw(
+      server_, {{"traceparent",
+                 "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-00"}});
+  ExpectContinued(resp);
+  EXPECT_EQ(resp.server_span().flags(), 0u) << "not sampled stays not sampled";
+  EXPECT_EQ(GetServerHeaderStats().continued, before.continued + 1);
+}
+
+TEST_P(HeadersTest, HigherVersionIsParsedByItsFirstFields) {
+  // W3C §4.3: a receiver of a higher version parses what it knows.
+  EchoResponse resp = Raw(
+      server_,
+      {{"traceparent",
+        "cc-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01-what-ever"}});
+  ExpectContinued(resp);
+  EXPECT_EQ(resp.server_span().flags() & 1u, 1u);
+}
+
+TEST_P(HeadersTest, SeveralTracestateValuesAreJoined) {
+  EchoResponse resp = Raw(server_, {{"traceparent", kValid},
+                                    {"tracestate", "congo=t61rcWkgMzE"},
+                                    {"tracestate", "rojo=00f067aa0ba902b7"}});
+  ExpectContinued(resp);
+  EXPECT_EQ(resp.server_span().tracestate(),
+            "congo=t61rcWkgMzE,rojo=00f067aa0ba902b7");
+}
+
+TEST_P(HeadersTest, InvalidTracestateIsDroppedButTraceparentKept) {
+  std::string too_many;  // 33 members: more than §3.3.1.1 allows
+  for (int i = 0; i < 33; ++i)
+    absl::StrAppend(&too_many, i ? "," : "", "k", i, "=v");
+  for (const std::string& bad :
+       {std::string("=novalue"), std::string("UPPER=1"), std::string("k=v=x"),
+        std::string("k"), too_many}) {
+    SCOPED_TRACE(bad);
+    const ServerHeaderStats before = GetServerHeaderStats();
+    EchoResponse resp =
+        Raw(server_, {{"traceparent", kValid}, {"tracestate", bad}});
+    ExpectContinued(resp);
+    EXPECT_EQ(resp.server_span().tracestate(), "");
+    EXPECT_EQ(GetServerHeaderStats().invalid_tracestate,
+              before.invalid_tracestate + 1);
+  }
+}
+
+INSTANTIATE_TEST_SUITE_P(AllServers, HeadersTest,
+                         ::testing::Values(ServerApi::kSync,
+                                           ServerApi::kCallback,
+                                           ServerApi::kAsync),
+                         [](const auto& info) {
+                           return std::string(
+                               testing_support::Name(info.param));
+                         });
+
+// ---------------------------------------------------------- server options
+
+TEST(ServerOptionsTest, FilteredMethodsGetNoInterceptor) {
+  ServerOptions options;
+  options.method_filter = [](absl::string_view method) {
+    return method != "/tpecho.Echo/Unary";
+  };
+  for (ServerApi api :
+       {ServerApi::kSync, ServerApi::kCallback, ServerApi::kAsync}) {
+    SCOPED_TRACE(testing_support::Name(api));
+    EchoServer server(api, options);
+    const ServerHeaderStats before = GetServerHeaderStats();
+    EchoResponse resp = Raw(server, {{"traceparent", kValid}});
+    EXPECT_FALSE(resp.server_span().valid()) << "untraced: no context";
+    EXPECT_FALSE(resp.incoming().valid());
+    EXPECT_EQ(resp.traceparent_size(), 1) << "the header is still there";
+    EXPECT_EQ(GetServerHeaderStats().calls, before.calls)
+        << "no interceptor ran";
+    // Other methods are traced.
+    auto stub = tpecho::Echo::NewStub(server.TcpChannel({}, false));
+    grpc::ClientContext ctx;
+    ctx.AddMetadata("traceparent", kValid);
+    EchoRequest req;
+    req.set_responses(1);
+    auto reader = stub->ServerStream(&ctx, req);
+    EchoResponse streamed;
+    ASSERT_TRUE(reader->Read(&streamed));
+    ExpectContinued(streamed);
+    while (reader->Read(&streamed)) {
+    }
+    EXPECT_TRUE(reader->Finish().ok());
+    server.Shutdown();
+    EXPECT_THAT(server.checker().failures(), IsEmpty());
+  }
+}
+
+TEST(ServerOptionsTest, UntrustedEndpointStartsRootAndKeepsLink) {
+  ServerOptions options;
+  options.trust_incoming = false;
+  for (ServerApi api :
+       {ServerApi::kSync, ServerApi::kCallback, ServerApi::kAsync}) {
+    SCOPED_TRACE(testing_support::Name(api));
+    EchoServer server(api, options);
+    const ServerHeaderStats before = GetServerHeaderStats();
+    EchoResponse resp = Raw(
+        server, {{"traceparent", kValid}, {"tracestate", "congo=t61rcWkgMzE"}});
+    EXPECT_TRUE(resp.server_span().valid());
+    EXPECT_NE(resp.server_span().trace_id(), kTraceId);
+    EXPECT_EQ(resp.server_span().parent_span_id(), SpanId().ToHex());
+    EXPECT_EQ(resp.server_span().tracestate(), "")
+        << "the untrusted vendor state is not adopted";
+    // The caller's context stays available as a link.
+    EXPECT_TRUE(resp.incoming().valid());
+    EXPECT_EQ(resp.incoming().trace_id(), kTraceId);
+    EXPECT_EQ(resp.incoming().span_id(), kParentId);
+    EXPECT_EQ(resp.incoming().tracestate(), "congo=t61rcWkgMzE");
+    EXPECT_EQ(GetServerHeaderStats().untrusted, before.untrusted + 1);
+    server.Shutdown();
+    EXPECT_THAT(server.checker().failures(), IsEmpty());
+  }
+}
+
+// ------------------------------------------------------------------ client
+
+class ClientTest : public ::testing::Test {
+ protected:
+  void TearDown() override {
+    server_.Shutdown();
+    EXPECT_THAT(server_.checker().failures(), IsEmpty());
+  }
+  EchoResponse Call(ClientOptions options, const Headers& app_headers = {}) {
+    auto stub = tpecho::Echo::NewStub(server_.TcpChannel(options));
+    grpc::ClientContext ctx;
+    for (const auto& h : app_headers) ctx.AddMetadata(h.first, h.second);
+    EchoResponse resp;
+    grpc::Status status = stub->Unary(&ctx, EchoRequest(), &resp);
+    EXPECT_TRUE(status.ok()) << status.error_message();
+    return resp;
+  }
+  EchoServer server_{ServerApi::kSync};
+};
+
+TEST_F(ClientTest, OurTraceparentWinsOverTheApplications) {
+  absl::StatusOr<TraceState> ts = TraceState::Parse("mine=1");
+  const TraceContext caller(GenerateTraceId(), GenerateSpanId(),
+                            TraceFlags().WithSampled(true), *ts);
+  ContextScope scope(caller);
+  EchoResponse resp = Call({}, {{"traceparent", kValid},
+                                {"tracestate", "theirs=2"},
+                                {"traceparent", "junk"}});
+  ASSERT_EQ(resp.traceparent_size(), 1);
+  EXPECT_EQ(resp.server_span().trace_id(), caller.trace_id().ToHex());
+  ASSERT_EQ(resp.tracestate_size(), 1);
+  EXPECT_EQ(resp.tracestate(0), "mine=1");
+}
+
+TEST_F(ClientTest, NoContextStartsARootByDefault) {
+  ASSERT_FALSE(Current().IsValid());
+  EchoResponse resp = Call({});
+  ASSERT_EQ(resp.traceparent_size(), 1);
+  absl::StatusOr<TraceContext> sent =
+      TraceContext::FromHeaders(resp.traceparent(0));
+  ASSERT_TRUE(sent.ok());
+  EXPECT_TRUE(sent->sampled());
+  EXPECT_EQ(resp.server_span().trace_id(), sent->trace_id().ToHex());
+  EXPECT_EQ(resp.server_span().parent_span_id(), sent->span_id().ToHex());
+  EXPECT_EQ(resp.tracestate_size(), 0) << "no empty tracestate is sent";
+  EXPECT_FALSE(Current().IsValid()) << "the caller's thread is untouched";
+}
+
+TEST_F(ClientTest, NoContextCanSendNothing) {
+  ClientOptions options;
+  options.start_root_when_no_context = false;
+  EchoResponse resp = Call(options);
+  EXPECT_EQ(resp.traceparent_size(), 0);
+  // The application's own header then goes out unchanged.
+  resp = Call(options, {{"traceparent", kValid}});
+  ASSERT_EQ(resp.traceparent_size(), 1);
+  EXPECT_EQ(resp.traceparent(0), kValid);
+  // With a context, the option changes nothing.
+  const TraceContext caller = TraceContext::NewRoot();
+  ContextScope scope(caller);
+  resp = Call(options);
+  EXPECT_EQ(resp.server_span().trace_id(), caller.trace_id().ToHex());
+}
+
+TEST_F(ClientTest, EachCallGetsItsOwnSpan) {
+  const TraceContext caller = TraceContext::NewRoot();
+  ContextScope scope(caller);
+  EchoResponse a = Call({});
+  EchoResponse b = Call({});
+  ASSERT_EQ(a.traceparent_size(), 1);
+  ASSERT_EQ(b.traceparent_size(), 1);
+  EXPECT_NE(a.traceparent(0), b.traceparent(0));
+  EXPECT_EQ(a.server_span().trace_id(), b.server_span().trace_id());
+  EXPECT_NE(a.server_span().span_id(), b.server_span().span_id());
+  EXPECT_EQ(Current(), caller) << "calls do not change the caller's context";
+}
+
+TEST_F(ClientTest, OnlyVersion00FlagBitsAreSent) {
+  const TraceContext caller(GenerateTraceId(), GenerateSpanId(),
+                            TraceFlags(0xff));
+  ContextScope scope(caller);
+  EchoResponse resp = Call({});
+  ASSERT_EQ(resp.traceparent_size(), 1);
+  EXPECT_EQ(resp.traceparent(0).substr(53), "03");
+}
+
+TEST_F(ClientTest, LongTracestateIsTruncatedTo512) {
+  // 32 members of 40 characters: 1311 characters in full.
+  TraceState ts;
+  for (int i = 0; i < 32; ++i) {
+    absl::StatusOr<TraceState> next =
+        ts.Set(absl::StrCat("vendor", i), std::string(30 + (i % 3), 'v'));
+    ASSERT_TRUE(next.ok());
+    ts = *next;
+  }
+  ASSERT_GT(ts.ToHeader(100000).size(), 512u);
+  ContextScope scope(
+      TraceContext(GenerateTraceId(), GenerateSpanId(), TraceFlags(1), ts));
+  EchoResponse resp = Call({});
+  ASSERT_EQ(resp.tracestate_size(), 1);
+  EXPECT_LE(resp.tracestate(0).size(), 512u);
+  EXPECT_EQ(resp.tracestate(0), ts.ToHeader());
+  // Whole members only, the newest kept.
+  std::vector<std::string> members = absl::StrSplit(resp.tracestate(0), ',');
+  EXPECT_EQ(members.front(), absl::StrCat("vendor31=", std::string(31, 'v')));
+}
+
+}  // namespace
+}  // namespace traceprop
