@@ -8,15 +8,20 @@
 // that records where it came from (the task outlives the request, e.g. a
 // nightly batch or a retry hours later). From examples/thread_pool/main.cc:
 //
-//   // Producer, inside the request's span:
-//   Job job;
-//   *job.mutable_trace() = traceprop::CurrentTaskPayload();
-//   queue.Push(job);
+//   // Producer (HandleRequest), inside the request's span:
+//   Job job{"reindex", mode, ""};   // mode: TaskTrace::kContinue/kNewTrace
+//   traceprop::CurrentTaskPayload().SerializeToString(&job.trace);
+//   queue.Push(std::move(job));
 //
-//   // Worker:
-//   traceprop::TaskScope task(job.trace(), traceprop::TaskTrace::kNewTrace);
-//   if (!task.status().ok()) Log("bad payload: ", task.status());
-//   Log("task", traceprop::Current(), "origin", task.origin());
+//   // Worker (RunJob), on another thread, maybe much later:
+//   traceprop::v1::TraceContext trace;
+//   if (!trace.ParseFromString(job.trace)) trace.Clear();
+//   traceprop::TaskScope task(trace, job.mode);
+//   if (!task.status().ok()) {
+//     std::printf("bad payload: %s\n",
+//                 std::string(task.status().message()).c_str());
+//   }
+//   Log(label, traceprop::Current(), task.origin());  // origin: the link
 //
 // Bad payloads never become a current context: a payload that fails
 // validation gives a new root trace, an invalid origin() and status() saying

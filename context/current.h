@@ -7,12 +7,15 @@
 // (callbacks), executor.h (thread pools), thread.h (std::thread) and
 // background.h (task payloads). From examples/thread_pool/main.cc:
 //
-//   void HandleRequest(const traceprop::TraceContext& incoming) {
+//   void HandleRequest(const std::string& traceparent, ...) {
+//     ...  // incoming: the parsed header, or invalid when it is malformed
 //     traceprop::ContextScope request(incoming);  // incoming is Current()
 //     traceprop::SpanScope span;                  // a child span of it
 //     Log("request", traceprop::Current());       // span's trace/span id
-//     pool.post([] { Log("task", traceprop::Current()); });  // same trace
-//   }                                             // previous context back
+//     const traceprop::TraceContext mine = span.context();
+//     pool.post([mine] { Check("task", mine); });  // runs under `mine`
+//     ...
+//   }  // previous context back
 //
 // Cost (bench/context_benchmark.cc): reading Current() is one thread-local
 // load; a scope is two loads and two stores; a SpanScope adds one span id.

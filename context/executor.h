@@ -9,14 +9,14 @@
 // a pool thread reused across tasks never shows one task's context to the
 // next. From examples/thread_pool/main.cc:
 //
-//   ThreadPool raw_pool(/*threads=*/2);              // any closure executor
+//   ThreadPool raw_pool(/*threads=*/2);                 // any closure executor
 //   auto pool = traceprop::PropagateContext(raw_pool);  // non-owning view
-//   {
-//     traceprop::SpanScope span;                     // the request's span
-//     pool.post([] { Log("task", traceprop::Current()); });  // same span
-//   }
+//   ...                               // in HandleRequest(), inside a span:
+//   pool.post([mine] { Check("task", mine); });  // runs under the span
+//   ...                               // in main(), with no current context:
+//   pool.post([] { Check("no-context", traceprop::TraceContext()); });
 //
-//   // Or own the executor: constructor arguments go to E.
+// To own the executor instead (constructor arguments go to E):
 //   traceprop::ContextPropagatingExecutor<ThreadPool> owned(/*threads=*/2);
 //
 // Cost: one TraceContext copy per submitted closure (plus whatever the

@@ -4,10 +4,15 @@
 // whose function runs under the creating thread's Current() (captured when
 // MakeThread is called). From examples/thread_pool/main.cc:
 //
-//   traceprop::SpanScope span;                          // the request's span
-//   std::thread audit = traceprop::MakeThread(
-//       [](int n) { Log("audit", traceprop::Current()); }, 42);  // same span
-//   audit.join();
+//   // In HandleRequest(), inside the request's SpanScope (span id `mine`):
+//   threads.push_back(traceprop::MakeThread(
+//       [mine](int n) {
+//         (void)n;
+//         Check("audit", mine);  // Current() is the request's span
+//       },
+//       42));
+//   ...
+//   for (std::thread& t : threads) t.join();  // in main()
 //
 // W3C Trace Context does not cover in-process propagation; this is the
 // in-process half of "the trace follows the work".

@@ -4,16 +4,20 @@
 // move-only ones included). Calling the result runs the callable with that
 // context current on the calling thread and restores the caller's context
 // afterwards, also when the callable throws. It is the building block of
-// executor.h and thread.h. From examples/thread_pool/main.cc:
+// executor.h and thread.h. From HandleRequest() in
+// examples/thread_pool/main.cc, inside the request's SpanScope:
 //
-//   traceprop::SpanScope span;                       // the request's span
-//   auto task = traceprop::Wrap([payload = std::move(payload)] {
-//     Log("task", traceprop::Current());             // the request's span
-//   });                                              // captured here
-//   raw_pool.post(std::move(task));                  // runs on a worker
+//   auto payload = std::make_unique<std::string>("payload");
+//   auto task = traceprop::Wrap([mine, payload = std::move(payload)] {
+//     Check(payload->c_str(), mine);        // Current() is the request span
+//   });                                     // (captured here, at wrap time)
+//   raw_pool.post(std::move(task));         // move-only; runs on a worker
 //
+//   const traceprop::TraceContext saved_context = incoming;
 //   auto later = traceprop::Wrap(saved_context, &OnReply);  // a given one
-//   later(reply);                                    // OnReply(reply)
+//   raw_pool.post([later = std::move(later), saved_context] {
+//     later(std::string("reply"), saved_context);  // OnReply(reply, ...)
+//   });
 //
 // Cost (bench/context_benchmark.cc): a call through the wrapper adds two
 // thread-local loads and two stores to the direct call.

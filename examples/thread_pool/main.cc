@@ -246,9 +246,10 @@ void RunJob(const Job& job, const traceprop::TraceContext& producer) {
     std::printf("bad payload: %s\n",
                 std::string(task.status().message()).c_str());
   }
-  Log(job.mode == traceprop::TaskTrace::kContinue ? "job(continue)"
-                                                  : "job(new trace)",
-      traceprop::Current(), task.origin());
+  const char* label = job.mode == traceprop::TaskTrace::kContinue
+                          ? "job(continue)"
+                          : "job(new trace)";
+  Log(label, traceprop::Current(), task.origin());  // origin: the link
   const bool continued =
       traceprop::Current().trace_id() == producer.trace_id() &&
       traceprop::Current().parent_span_id() == producer.span_id();
