@@ -1,0 +1,104 @@
+#!/usr/bin/env bash
+# Tests that traceprop can be installed and consumed:
+#
+#   scripts/test_install.sh
+#
+#   1. configure + build traceprop's libraries (no tests/benchmarks/examples)
+#      and `cmake --install` them into a fresh temporary prefix;
+#   2. package: build tests/consumer against that prefix with
+#      find_package(traceprop CONFIG) and run it (a traced gRPC call over
+#      localhost, checked end to end), and compile every installed header on
+#      its own;
+#   3. pkg-config: compile and run tests/consumer/pkgconfig_consumer.cc with
+#      only `pkg-config --cflags --libs traceprop`;
+#   4. subdirectory: build tests/consumer with add_subdirectory(<source>)
+#      and run it.
+#
+# Environment: JOBS (default 2), BUILD_ROOT (default build/ in the repo; the
+# work happens in $BUILD_ROOT/install-test, recreated each run).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+ROOT=$PWD
+JOBS=${JOBS:-2}
+BUILD_ROOT=${BUILD_ROOT:-$ROOT/build}
+WORK=$BUILD_ROOT/install-test
+PREFIX=$WORK/prefix
+
+rm -rf "$WORK"
+mkdir -p "$WORK"
+
+step() { echo "--- $*"; }
+
+step "build and install traceprop into $PREFIX"
+cmake -S "$ROOT" -B "$WORK/traceprop" -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo \
+  -DTRACEPROP_BUILD_TESTS=OFF -DTRACEPROP_BUILD_BENCHMARKS=OFF \
+  -DTRACEPROP_BUILD_EXAMPLES=OFF -DCMAKE_INSTALL_PREFIX=/nonexistent \
+  >"$WORK/traceprop.configure.log" 2>&1 || { cat "$WORK/traceprop.configure.log"; exit 1; }
+ninja -C "$WORK/traceprop" -j"$JOBS" >"$WORK/traceprop.build.log" 2>&1 ||
+  { tail -50 "$WORK/traceprop.build.log"; exit 1; }
+# --prefix at install time (the configure-time prefix is a dummy): the
+# package must not depend on where it was configured to go.
+cmake --install "$WORK/traceprop" --prefix "$PREFIX" >"$WORK/install.log"
+# The installed tree must not point back into the source or build tree.
+if grep -rlE "$ROOT|$WORK/traceprop" "$PREFIX/lib/cmake" "$PREFIX/lib/pkgconfig"; then
+  echo "installed package files refer to the source or build tree"
+  exit 1
+fi
+for f in include/traceprop/context/trace_context.h include/traceprop/context/version.h \
+  include/traceprop/proto/trace_context.pb.h include/traceprop/proto/trace_context.proto \
+  include/traceprop/interceptors/tracing.h lib/cmake/traceprop/traceprop-config.cmake \
+  lib/cmake/traceprop/traceprop-config-version.cmake lib/pkgconfig/traceprop.pc; do
+  [[ -f $PREFIX/$f ]] || { echo "missing from the install: $f"; exit 1; }
+done
+echo "installed $(find "$PREFIX" -type f | wc -l) files"
+
+step "package consumer (find_package) against $PREFIX"
+cmake -S "$ROOT/tests/consumer" -B "$WORK/consumer-package" -G Ninja \
+  -DCMAKE_BUILD_TYPE=RelWithDebInfo -DCONSUMER_MODE=package \
+  -DCMAKE_PREFIX_PATH="$PREFIX" >"$WORK/consumer-package.configure.log" 2>&1 ||
+  { cat "$WORK/consumer-package.configure.log"; exit 1; }
+grep "traceprop headers installed" "$WORK/consumer-package.configure.log" || true
+ninja -C "$WORK/consumer-package" -j"$JOBS" >"$WORK/consumer-package.build.log" 2>&1 ||
+  { tail -80 "$WORK/consumer-package.build.log"; exit 1; }
+"$WORK/consumer-package/consumer"
+
+step "a version the package does not satisfy is refused"
+mkdir -p "$WORK/version-check"
+cat >"$WORK/version-check/CMakeLists.txt" <<'EOF'
+cmake_minimum_required(VERSION 3.18)
+project(version_check LANGUAGES CXX)
+find_package(traceprop 99.0 CONFIG QUIET)
+if(traceprop_FOUND)
+  message(FATAL_ERROR "find_package(traceprop 99.0) accepted ${traceprop_VERSION}")
+endif()
+find_package(traceprop CONFIG QUIET COMPONENTS no_such_component)
+if(traceprop_FOUND)
+  message(FATAL_ERROR "find_package(traceprop COMPONENTS no_such_component) succeeded")
+endif()
+EOF
+cmake -S "$WORK/version-check" -B "$WORK/version-check/build" -G Ninja \
+  -DCMAKE_PREFIX_PATH="$PREFIX" >"$WORK/version-check.log" 2>&1 ||
+  { cat "$WORK/version-check.log"; exit 1; }
+echo "ok"
+
+step "pkg-config consumer"
+export PKG_CONFIG_PATH=$PREFIX/lib/pkgconfig
+[[ $(pkg-config --modversion traceprop) == "$(sed -n 's/^#define TRACEPROP_VERSION_STRING "\(.*\)"/\1/p' "$ROOT/context/version.h")" ]] ||
+  { echo "traceprop.pc version differs from context/version.h"; exit 1; }
+# shellcheck disable=SC2046
+g++ -std=c++17 -o "$WORK/pkgconfig_consumer" "$ROOT/tests/consumer/pkgconfig_consumer.cc" \
+  $(pkg-config --cflags --libs traceprop)
+"$WORK/pkgconfig_consumer"
+unset PKG_CONFIG_PATH
+
+step "subdirectory consumer (add_subdirectory)"
+cmake -S "$ROOT/tests/consumer" -B "$WORK/consumer-subdirectory" -G Ninja \
+  -DCMAKE_BUILD_TYPE=RelWithDebInfo -DCONSUMER_MODE=subdirectory \
+  -DTRACEPROP_SOURCE_DIR="$ROOT" >"$WORK/consumer-subdirectory.configure.log" 2>&1 ||
+  { cat "$WORK/consumer-subdirectory.configure.log"; exit 1; }
+ninja -C "$WORK/consumer-subdirectory" -j"$JOBS" consumer \
+  >"$WORK/consumer-subdirectory.build.log" 2>&1 ||
+  { tail -80 "$WORK/consumer-subdirectory.build.log"; exit 1; }
+"$WORK/consumer-subdirectory/consumer"
+
+echo "test_install: all consumers built and passed"
