@@ -20,7 +20,7 @@ namespace traceprop_examples {
 
 // JoinedMetadata returns all values of metadata `key` the client sent, in
 // order, joined with "," ("" when there is none).
-inline std::string JoinedMetadata(const grpc::ServerContext& ctx,
+inline std::string JoinedMetadata(const grpc::ServerContextBase& ctx,
                                   const std::string& key) {
   std::string out;
   auto range = ctx.client_metadata().equal_range(key);

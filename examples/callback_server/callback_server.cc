@@ -1,0 +1,254 @@
+// callback_server — the callback (reactor) API: a unary Relay.Forward and a
+// server-streaming Ticker.Watch.
+//
+//   callback_server --port 0 --name callback   # "listening on 127.0.0.1:PORT"
+//
+// Where the trace is current, and what the code does about it:
+//  - the method handler (Forward, Watch) and a reactor's constructor run
+//    inside the server interceptor's hook: the server span is current, no
+//    code needed;
+//  - reactor callbacks (OnWriteDone, OnDone, OnCancel) run later on gRPC
+//    threads: each opens its scope with one line,
+//      traceprop::ContextScope scope(traceprop::ServerSpan(*ctx_));
+//  - a client callback (stub->async()->Forward(..., callback)) runs on a
+//    gRPC thread too: traceprop::Wrap binds the handler's context to it.
+// Every log line carries the trace. Stops on SIGINT/SIGTERM.
+
+#include <grpcpp/grpcpp.h>
+#include <signal.h>
+
+#include <chrono>
+#include <iostream>
+#include <map>
+#include <memory>
+#include <mutex>
+#include <string>
+
+#include "absl/flags/flag.h"
+#include "absl/flags/parse.h"
+#include "absl/flags/usage.h"
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_join.h"
+#include "spdlog/sinks/stdout_color_sinks.h"
+#include "spdlog/spdlog.h"
+#include "traceprop/context/current.h"
+#include "traceprop/context/wrap.h"
+#include "traceprop/examples/proto/relay.grpc.pb.h"
+#include "traceprop/examples/proto/ticker.grpc.pb.h"
+#include "traceprop/interceptors/tracing.h"
+#include "traceprop/logging/spdlog_setup.h"
+
+// Shared with the sync relay: metadata joining, route checks, Hop filling.
+#include "../relay/relay_common.h"
+
+ABSL_FLAG(int, port, 0, "port to listen on (127.0.0.1); 0 picks a free one");
+ABSL_FLAG(std::string, name, "callback", "this hop's name (Hop.service)");
+
+namespace {
+
+using traceprop::examples::ForwardReply;
+using traceprop::examples::ForwardRequest;
+using traceprop::examples::Relay;
+using traceprop::examples::Tick;
+using traceprop::examples::Ticker;
+using traceprop::examples::WatchRequest;
+
+std::string Hex(const traceprop::TraceId& id) {
+  return id.IsValid() ? id.ToHex() : "";
+}
+std::string Hex(const traceprop::SpanId& id) {
+  return id.IsValid() ? id.ToHex() : "";
+}
+
+class RelayService final : public Relay::CallbackService {
+ public:
+  explicit RelayService(std::string name) : name_(std::move(name)) {}
+
+  grpc::ServerUnaryReactor* Forward(grpc::CallbackServerContext* ctx,
+                                    const ForwardRequest* request,
+                                    ForwardReply* reply) override {
+    // The server span is current in the handler itself.
+    grpc::ServerUnaryReactor* reactor = ctx->DefaultReactor();
+    auto* hop = reply->add_hops();
+    hop->set_service(name_);
+    hop->set_traceparent(
+        traceprop_examples::JoinedMetadata(*ctx, "traceparent"));
+    hop->set_tracestate(traceprop_examples::JoinedMetadata(*ctx, "tracestate"));
+    traceprop_examples::FillSpan(traceprop::Current(), hop);
+    spdlog::info("Forward received, route=[{}]",
+                 absl::StrJoin(request->route(), ","));
+    if (request->route().empty()) {
+      reactor->Finish(grpc::Status::OK);
+      return reactor;
+    }
+    for (const std::string& entry : request->route()) {
+      absl::Status valid = traceprop_examples::ValidateHop(entry);
+      if (!valid.ok()) {
+        reactor->Finish(
+            grpc::Status(grpc::StatusCode::INVALID_ARGUMENT,
+                         absl::StrCat(name_, ": ", valid.message())));
+        return reactor;
+      }
+    }
+
+    // The downstream call lives until its callback has run.
+    struct Downstream {
+      grpc::ClientContext ctx;
+      ForwardRequest request;
+      ForwardReply reply;
+    };
+    auto* call = new Downstream;
+    const std::string next = request->route(0);
+    call->request.mutable_route()->CopyFrom(request->route());
+    call->request.mutable_route()->erase(
+        call->request.mutable_route()->begin());
+    call->request.set_payload(request->payload());
+    call->ctx.set_deadline(std::chrono::system_clock::now() +
+                           std::chrono::seconds(10));
+    // The call is created here, under the server span (the traced channel
+    // sends a child of it). Its callback runs on a gRPC thread: Wrap makes
+    // the server span current there too.
+    StubFor(next)->async()->Forward(
+        &call->ctx, &call->request, &call->reply,
+        traceprop::Wrap([this, call, reply, reactor, next](grpc::Status s) {
+          spdlog::info("{} answered: {}", next,
+                       s.ok() ? "OK" : s.error_message());
+          if (s.ok()) {
+            reply->mutable_hops()->MergeFrom(call->reply.hops());
+            reactor->Finish(grpc::Status::OK);
+          } else {
+            reactor->Finish(grpc::Status(
+                s.error_code(),
+                absl::StrCat(name_, ": hop ", next, ": ", s.error_message())));
+          }
+          delete call;
+        }));
+    return reactor;
+  }
+
+ private:
+  Relay::Stub* StubFor(const std::string& target) {
+    std::lock_guard<std::mutex> lock(mu_);
+    std::unique_ptr<Relay::Stub>& stub = stubs_[target];
+    if (stub == nullptr) {
+      stub = Relay::NewStub(traceprop::CreateTracedChannel(
+          target, grpc::InsecureChannelCredentials()));
+    }
+    return stub.get();
+  }
+
+  const std::string name_;
+  std::mutex mu_;
+  std::map<std::string, std::unique_ptr<Relay::Stub>> stubs_;  // by mu_
+};
+
+// TickWriter streams the ticks of one Watch call. Created in the handler
+// (server span current); OnWriteDone/OnDone/OnCancel open their own scope.
+class TickWriter final : public grpc::ServerWriteReactor<Tick> {
+ public:
+  TickWriter(grpc::CallbackServerContext* ctx, int count)
+      : ctx_(ctx), count_(count) {
+    if (count < 1 || count > 100) {
+      spdlog::warn("Watch: bad count {}", count);
+      Finish(grpc::Status(grpc::StatusCode::INVALID_ARGUMENT,
+                          absl::StrCat("count must be 1..100, got ", count)));
+      return;
+    }
+    spdlog::info("Watch: streaming {} ticks", count);
+    WriteNext("constructor");
+  }
+
+  void OnWriteDone(bool ok) override {
+    traceprop::ContextScope scope(traceprop::ServerSpan(*ctx_));
+    if (!ok) {
+      spdlog::warn("Watch: write failed after {} ticks", sent_);
+      Finish(grpc::Status(grpc::StatusCode::UNAVAILABLE, "write failed"));
+      return;
+    }
+    WriteNext("OnWriteDone");
+  }
+
+  void OnCancel() override {
+    traceprop::ContextScope scope(traceprop::ServerSpan(*ctx_));
+    spdlog::info("Watch: cancelled by the client");
+  }
+
+  void OnDone() override {
+    {
+      traceprop::ContextScope scope(traceprop::ServerSpan(*ctx_));
+      spdlog::info("Watch: done after {} ticks", sent_);
+    }
+    delete this;
+  }
+
+ private:
+  void WriteNext(const char* step) {
+    if (sent_ == count_) {
+      Finish(grpc::Status::OK);
+      return;
+    }
+    const traceprop::TraceContext& current = traceprop::Current();
+    tick_.set_seq(++sent_);
+    tick_.set_step(step);
+    tick_.set_trace_id(Hex(current.trace_id()));
+    tick_.set_span_id(Hex(current.span_id()));
+    spdlog::info("Watch: tick {} written from {}", sent_, step);
+    StartWrite(&tick_);
+  }
+
+  grpc::CallbackServerContext* const ctx_;
+  const int count_;
+  int sent_ = 0;
+  Tick tick_;
+};
+
+class TickerService final : public Ticker::CallbackService {
+ public:
+  grpc::ServerWriteReactor<Tick>* Watch(grpc::CallbackServerContext* ctx,
+                                        const WatchRequest* request) override {
+    return new TickWriter(ctx, request->count());
+  }
+};
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  absl::SetProgramUsageMessage("callback_server --port N --name NAME");
+  absl::ParseCommandLine(argc, argv);
+  const std::string name = absl::GetFlag(FLAGS_name);
+
+  sigset_t stop_signals;
+  sigemptyset(&stop_signals);
+  sigaddset(&stop_signals, SIGINT);
+  sigaddset(&stop_signals, SIGTERM);
+  pthread_sigmask(SIG_BLOCK, &stop_signals, nullptr);
+
+  spdlog::set_default_logger(spdlog::stdout_color_mt(name));
+  spdlog::flush_on(spdlog::level::trace);
+  if (!traceprop::logging::InstallSpdlog().ok()) return 1;
+
+  RelayService relay(name);
+  TickerService ticker;
+  grpc::ServerBuilder builder;
+  int port = 0;
+  builder.AddListeningPort(
+      absl::StrCat("127.0.0.1:", absl::GetFlag(FLAGS_port)),
+      grpc::InsecureServerCredentials(), &port);
+  builder.RegisterService(&relay);
+  builder.RegisterService(&ticker);
+  traceprop::EnableTracing(builder);
+  std::unique_ptr<grpc::Server> server = builder.BuildAndStart();
+  if (server == nullptr || port == 0) {
+    spdlog::error("cannot listen on port {}", absl::GetFlag(FLAGS_port));
+    return 1;
+  }
+  std::cout << "listening on 127.0.0.1:" << port << std::endl;
+  spdlog::info("{} serving Relay and Ticker (callback API)", name);
+
+  int sig = 0;
+  sigwait(&stop_signals, &sig);
+  spdlog::info("signal {}: shutting down", sig);
+  server->Shutdown(std::chrono::system_clock::now() + std::chrono::seconds(2));
+  spdlog::info("stopped");
+  return 0;
+}
