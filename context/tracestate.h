@@ -22,7 +22,8 @@
 // W3C Trace Context Level 2, §3.3 (tracestate header), §3.5 (mutating).
 // Level 1 had a separate multi-tenant rule (`tenant@system`, tenant <= 241,
 // system <= 14 characters); Level 2 replaced it with the single rule above,
-// and so does this class (OpenTelemetry SDKs still apply the Level 1 rule).
+// and so does this class (opentelemetry-go still applies the Level 1 rule;
+// see tracestate.cc for the other places OpenTelemetry departs from W3C).
 
 #ifndef TRACEPROP_CONTEXT_TRACESTATE_H_
 #define TRACEPROP_CONTEXT_TRACESTATE_H_
@@ -77,8 +78,10 @@ class TraceState {
   //    _keys) expects the header to be inherited, not discarded.
   //  - Returns InvalidArgument saying why (member number and a short,
   //    escaped excerpt) for: a member that is not `key=value` with a valid
-  //    key and value, or more than 32 non-empty members (duplicates count:
-  //    the limit is on the list as received).
+  //    key and value, or more than 32 key=value members (duplicates count:
+  //    the limit is on the list as received; empty members do not, or the
+  //    empty members the spec allows for joined fields could push a valid
+  //    list over the limit).
   //  - An empty or all-white-space header gives an empty TraceState.
   // The caller drops an invalid tracestate; it never affects traceparent
   // (§3.3). Thread-safe; the result owns a copy of the text (one heap
