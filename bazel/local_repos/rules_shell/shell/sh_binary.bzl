@@ -1,0 +1,8 @@
+"""Offline stand-in for @rules_shell//shell:sh_binary.bzl under Bazel 4.2.3.
+
+rules_shell does not exist for Bazel 4; its rule is built in. Under Bazel 7+
+(MODULE.bazel) the real rules_shell is used.
+"""
+
+def sh_binary(**attrs):
+    native.sh_binary(**attrs)
