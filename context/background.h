@@ -62,6 +62,8 @@ enum class TaskTrace {
 // payload was valid. Immutable, thread-compatible value.
 class TaskContext {
  public:
+  // Stores the three values as given, without validation (ResumeTask is
+  // the validating constructor); for tests and custom resume logic.
   TaskContext(TraceContext context, TraceContext origin, absl::Status status)
       : context_(std::move(context)),
         origin_(std::move(origin)),

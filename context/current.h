@@ -172,6 +172,8 @@ class ContextScope {
 //
 // Bad input: none possible for SpanScope(); SpanScope(parent) with an
 // invalid `parent` starts a new root trace (never an invalid context).
+// W3C Trace Context §3.2.2.4: every span has its own parent-id (span id),
+// the one a downstream call sends; the trace-id is shared (§3.2.2.3).
 //
 // Thread safety and lifetime: same rules and checks as ContextScope.
 class SpanScope {

@@ -129,7 +129,8 @@ class ContextPropagatingExecutor {
 
 // PropagateContext(executor) returns a non-owning decorator of `executor`
 // (ContextPropagatingExecutor<E&>); `executor` must outlive it. Thread
-// safety as for ContextPropagatingExecutor.
+// safety as for ContextPropagatingExecutor. Bad input: an E that is not a
+// closure executor is a compile-time error (see IsClosureExecutor).
 template <typename E>
 ContextPropagatingExecutor<E&> PropagateContext(E& executor) {
   return ContextPropagatingExecutor<E&>(executor);
