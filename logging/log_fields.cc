@@ -7,6 +7,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "traceprop/context/traceparent.h"
+#include "traceprop/logging/internal/fast_hex.h"
 
 namespace traceprop {
 namespace logging {
@@ -45,12 +46,12 @@ void WriteFlags(TraceFlags flags, char* out) {
 LogFields::LogFields(const TraceContext& context) {
   if (!context.IsValid()) return;
   has_trace_ = true;
-  context.trace_id().WriteHex(trace_id_);
-  context.span_id().WriteHex(span_id_);
+  internal::WriteTraceIdHex(context.trace_id(), trace_id_);
+  internal::WriteSpanIdHex(context.span_id(), span_id_);
   WriteFlags(context.flags(), flags_);
   if (context.parent_span_id().IsValid()) {
     has_parent_ = true;
-    context.parent_span_id().WriteHex(parent_);
+    internal::WriteSpanIdHex(context.parent_span_id(), parent_);
   }
 }
 
@@ -131,6 +132,32 @@ absl::StatusOr<LogPattern> LogPattern::Parse(absl::string_view pattern,
         absl::StrCat("log pattern output could reach ", p.max_size_,
                      " characters; the limit is ", kMaxFormattedSize));
   }
+  // Precompute the fixed-layout fast path when every field is present or
+  // absent together (all but {parent_span_id}).
+  p.fixed_layout_ = true;
+  for (const Segment& s : p.segments_) {
+    if (s.is_field && s.field == LogField::kParentSpanId) {
+      p.fixed_layout_ = false;
+    }
+  }
+  if (p.fixed_layout_) {
+    for (const Segment& s : p.segments_) {
+      if (!s.is_field) {
+        const absl::string_view lit(p.literals_.data() + s.offset, s.size);
+        p.present_line_.append(lit.data(), lit.size());
+        p.absent_line_.append(lit.data(), lit.size());
+        continue;
+      }
+      size_t size = 0;
+      for (const FieldName& f : kFieldNames) {
+        if (f.field == s.field) size = f.size;
+      }
+      p.fixed_fields_.push_back(
+          {s.field, static_cast<uint16_t>(p.present_line_.size())});
+      p.present_line_.append(size, '0');
+      p.absent_line_ += p.absent_;
+    }
+  }
   return p;
 }
 
@@ -141,8 +168,36 @@ const LogPattern& LogPattern::Default() {
 }
 
 size_t LogPattern::FormatTo(const TraceContext& context, char* out) const {
-  char* const start = out;
   const bool valid = context.IsValid();
+  if (fixed_layout_) {
+    if (!valid) {
+      std::memcpy(out, absent_line_.data(), absent_line_.size());
+      return absent_line_.size();
+    }
+    std::memcpy(out, present_line_.data(), present_line_.size());
+    for (const FixedField& f : fixed_fields_) {
+      char* at = out + f.offset;
+      switch (f.field) {
+        case LogField::kTraceId:
+          internal::WriteTraceIdHex(context.trace_id(), at);
+          break;
+        case LogField::kSpanId:
+          internal::WriteSpanIdHex(context.span_id(), at);
+          break;
+        case LogField::kTraceFlags:
+          WriteFlags(context.flags(), at);
+          break;
+        case LogField::kTraceParent:
+          FormatTraceParentTo(context.trace_id(), context.span_id(),
+                              context.flags(), at);
+          break;
+        case LogField::kParentSpanId:  // never in a fixed layout
+          break;
+      }
+    }
+    return present_line_.size();
+  }
+  char* const start = out;
   const char* const literals = literals_.data();
   for (const Segment& s : segments_) {
     if (!s.is_field) {
@@ -154,13 +209,13 @@ size_t LogPattern::FormatTo(const TraceContext& context, char* out) const {
     switch (s.field) {
       case LogField::kTraceId:
         if (present) {
-          context.trace_id().WriteHex(out);
+          internal::WriteTraceIdHex(context.trace_id(), out);
           out += 32;
         }
         break;
       case LogField::kSpanId:
         if (present) {
-          context.span_id().WriteHex(out);
+          internal::WriteSpanIdHex(context.span_id(), out);
           out += 16;
         }
         break;
@@ -173,7 +228,7 @@ size_t LogPattern::FormatTo(const TraceContext& context, char* out) const {
       case LogField::kParentSpanId:
         present = present && context.parent_span_id().IsValid();
         if (present) {
-          context.parent_span_id().WriteHex(out);
+          internal::WriteSpanIdHex(context.parent_span_id(), out);
           out += 16;
         }
         break;

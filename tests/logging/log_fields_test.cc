@@ -1,5 +1,6 @@
 #include "traceprop/logging/log_fields.h"
 
+#include <array>
 #include <string>
 #include <thread>
 #include <vector>
@@ -35,6 +36,27 @@ TEST(LogFieldsTest, CapturesHexOfAValidContext) {
   EXPECT_EQ(f.trace_flags(), "01");
   ASSERT_TRUE(f.has_parent_span_id());
   EXPECT_EQ(f.parent_span_id(), kParentHex);
+}
+
+TEST(LogFieldsTest, HexMatchesTheIdsOwnEncodingForEveryByteValue) {
+  // The log path has its own (vectorised) hex encoder; it must agree with
+  // ToHex() for every byte value in every position.
+  for (int start = 0; start < 256; ++start) {
+    std::array<uint8_t, 16> t;
+    std::array<uint8_t, 8> s;
+    for (int i = 0; i < 16; ++i) t[i] = static_cast<uint8_t>(start + 17 * i);
+    for (int i = 0; i < 8; ++i) s[i] = static_cast<uint8_t>(start + 31 * i + 1);
+    const TraceContext ctx(TraceId(t), SpanId(s), TraceFlags(0x01),
+                           TraceState(), SpanId(s));
+    ASSERT_TRUE(ctx.IsValid());
+    const LogFields f(ctx);
+    ASSERT_EQ(f.trace_id(), ctx.trace_id().ToHex());
+    ASSERT_EQ(f.span_id(), ctx.span_id().ToHex());
+    ASSERT_EQ(f.parent_span_id(), ctx.span_id().ToHex());
+    ASSERT_EQ(LogPattern::Default().Format(ctx),
+              absl::StrCat("[", ctx.trace_id().ToHex(), "] [",
+                           ctx.span_id().ToHex(), "]"));
+  }
 }
 
 TEST(LogFieldsTest, InvalidContextHasNothing) {
