@@ -175,6 +175,11 @@ struct Piece {
   const char* value;
   uint16_t key_size;
   uint16_t value_size;
+  // in_text: the source reads "key=value" (value == key + key_size + 1).
+  bool in_text;
+  // joined: in_text, and the previous piece's source ends one ',' before
+  // this key (same buffer). Runs of joined pieces are copied at once.
+  bool joined;
 };
 
 // Materialize copies `n` (1..32) pieces into a new rep: one allocation.
@@ -191,18 +196,44 @@ std::shared_ptr<const TraceStateRep> Materialize(const Piece* pieces,
   rep->text_size = static_cast<uint32_t>(text_size);
   rep->count = static_cast<uint32_t>(n);
   char* out = text;
-  for (size_t i = 0; i < n; ++i) {
+  for (size_t i = 0; i < n;) {
     if (i != 0) *out++ = ',';
-    const Piece& p = pieces[i];
-    rep->members[i] = {static_cast<uint16_t>(out - text), p.key_size,
-                       p.value_size};
-    std::memcpy(out, p.key, p.key_size);
-    out += p.key_size;
-    *out++ = '=';
-    std::memcpy(out, p.value, p.value_size);
-    out += p.value_size;
+    const Piece& first = pieces[i];
+    size_t j = i + 1;
+    if (first.in_text) {
+      while (j < n && pieces[j].joined) ++j;
+      // One copy for the run [i, j): its source is already canonical.
+      const Piece& last = pieces[j - 1];
+      const size_t len =
+          static_cast<size_t>(last.value + last.value_size - first.key);
+      std::memcpy(out, first.key, len);
+      const size_t base = static_cast<size_t>(out - text);
+      for (size_t k = i; k < j; ++k) {
+        rep->members[k] = {
+            static_cast<uint16_t>(base + (pieces[k].key - first.key)),
+            pieces[k].key_size, pieces[k].value_size};
+      }
+      out += len;
+    } else {
+      rep->members[i] = {static_cast<uint16_t>(out - text), first.key_size,
+                         first.value_size};
+      std::memcpy(out, first.key, first.key_size);
+      out += first.key_size;
+      *out++ = '=';
+      std::memcpy(out, first.value, first.value_size);
+      out += first.value_size;
+    }
+    i = j;
   }
   return rep;
+}
+
+// RepPiece is member `i` of `rep` as a Piece (its text is canonical).
+Piece RepPiece(const TraceStateRep& rep, size_t i, bool joined) {
+  const TraceStateRep::Member& m = rep.members[i];
+  const char* key = rep.text + m.begin;
+  return Piece{key,   key + m.key_size + 1, m.key_size, m.value_size, true,
+               joined};
 }
 
 inline uint64_t Load64(const char* p) {
@@ -282,6 +313,9 @@ struct ParseState {
   uint64_t seen = 0;   // bit (fingerprint % 64) of every kept key
   size_t kept = 0;     // distinct members in `pieces`
   size_t members = 0;  // non-empty members received, duplicates included
+  // End of the last kept member's text in the current header, or null at
+  // the start of a header and after a dropped duplicate.
+  const char* last_end = nullptr;
 };
 
 // ParseMember checks one trimmed, non-empty list-member [p, end) and adds it
@@ -333,6 +367,7 @@ absl::Status ParseMember(const char* p, const char* end, ParseState* st) {
       for (size_t i = 0; i < st->kept; ++i) {
         if (st->fingerprints[i] == fp && st->pieces[i].key_size == key_size &&
             std::memcmp(st->pieces[i].key, p, key_size) == 0) {
+          st->last_end = nullptr;  // the next member is not adjacent
           return absl::OkStatus();
         }
       }
@@ -340,12 +375,19 @@ absl::Status ParseMember(const char* p, const char* end, ParseState* st) {
   }
   st->seen |= bit;
   st->fingerprints[st->kept] = fp;
-  st->pieces[st->kept++] = {p, v, static_cast<uint16_t>(key_size),
-                            static_cast<uint16_t>(value_size)};
+  const bool joined = st->last_end != nullptr && p == st->last_end + 1;
+  st->pieces[st->kept++] = {p,
+                            v,
+                            static_cast<uint16_t>(key_size),
+                            static_cast<uint16_t>(value_size),
+                            /*in_text=*/true,
+                            joined};
+  st->last_end = end;
   return absl::OkStatus();
 }
 
 absl::Status ParseHeader(absl::string_view header, ParseState* st) {
+  st->last_end = nullptr;  // never join members of two header fields
   const char* p = header.data();
   const char* const end = p + header.size();
   while (true) {
@@ -434,12 +476,11 @@ absl::StatusOr<TraceState> TraceState::Set(absl::string_view key,
   if (rep_ != nullptr) {
     // Unmodified members keep their order (§3.5); if the list would grow
     // to 33, the right-most is dropped.
+    size_t previous = rep_->count;  // rep index of pieces[n - 1]
     for (size_t i = 0; i < rep_->count && n < kMaxMembers; ++i) {
-      const absl::string_view k = rep_->key(i);
-      if (k == key) continue;
-      const absl::string_view v = rep_->value(i);
-      pieces[n++] = {k.data(), v.data(), static_cast<uint16_t>(k.size()),
-                     static_cast<uint16_t>(v.size())};
+      if (rep_->key(i) == key) continue;
+      pieces[n++] = RepPiece(*rep_, i, /*joined=*/previous + 1 == i);
+      previous = i;
     }
   }
   return TraceState(Materialize(pieces, n));
@@ -460,10 +501,8 @@ TraceState TraceState::Erase(absl::string_view key) const {
   size_t n = 0;
   for (size_t i = 0; i < rep_->count; ++i) {
     if (i == found) continue;
-    const absl::string_view k = rep_->key(i);
-    const absl::string_view v = rep_->value(i);
-    pieces[n++] = {k.data(), v.data(), static_cast<uint16_t>(k.size()),
-                   static_cast<uint16_t>(v.size())};
+    const bool joined = n != 0 && i != found + 1;  // rep neighbour i-1 kept
+    pieces[n++] = RepPiece(*rep_, i, joined);
   }
   return TraceState(Materialize(pieces, n));
 }

@@ -502,6 +502,31 @@ TEST(TraceStateParse, DuplicatesFoundWhateverTheMemberLength) {
   }
 }
 
+// Adjacent members are copied as one run; OWS, dropped duplicates and
+// field boundaries break runs. Every member must still be found whole.
+TEST(TraceStateParse, MembersAcrossCopyRunsKeepTheirBounds) {
+  TraceState ts =
+      MustParse({"a=1,bb=22,a=9, ccc=333,dddd=4444", "e=5,f=6", "g=7 ,h=8"});
+  EXPECT_THAT(Pairs(ts),
+              ElementsAre(Pair("a", "1"), Pair("bb", "22"), Pair("ccc", "333"),
+                          Pair("dddd", "4444"), Pair("e", "5"), Pair("f", "6"),
+                          Pair("g", "7"), Pair("h", "8")));
+  EXPECT_EQ(ts.ToHeader(), "a=1,bb=22,ccc=333,dddd=4444,e=5,f=6,g=7,h=8");
+  for (const TraceState::Entry& e : ts.entries()) {
+    EXPECT_THAT(ts.Get(e.key), Optional(e.value)) << e.key;
+  }
+  // Set and Erase at every position.
+  const std::vector<Pair> all = Pairs(ts);
+  for (size_t i = 0; i < all.size(); ++i) {
+    std::vector<Pair> erased = all;
+    erased.erase(erased.begin() + static_cast<std::ptrdiff_t>(i));
+    EXPECT_EQ(Pairs(ts.Erase(all[i].first)), erased) << i;
+    std::vector<Pair> moved = erased;
+    moved.insert(moved.begin(), Pair(all[i].first, "new"));
+    EXPECT_EQ(Pairs(*ts.Set(all[i].first, "new")), moved) << i;
+  }
+}
+
 TEST(TraceStateParse, SeveralHeadersEqualTheirJoin) {
   const std::vector<std::vector<absl::string_view>> cases = {
       {"a=1", "b=2"},          {"a=1,", ",b=2"}, {"", "", "a=1"},
