@@ -23,6 +23,9 @@ namespace {
 struct HookConfig {
   LogPattern pattern;
   GrpcLogSink sink;
+  // The configuration this one replaced: every configuration stays
+  // reachable (and alive) from g_config until exit.
+  const HookConfig* previous;
 };
 
 // The installed configuration. Configurations are never freed (see
@@ -105,11 +108,12 @@ absl::Status InstallGrpcLogHook(GrpcLogHookOptions options) {
   absl::StatusOr<LogPattern> pattern =
       LogPattern::Parse(options.fields_pattern, options.absent);
   if (!pattern.ok()) return pattern.status();
-  // Leaked on purpose: see g_config.
-  const HookConfig* config =
-      new HookConfig{*std::move(pattern), std::move(options.sink)};
   static std::mutex install_mu;
   std::lock_guard<std::mutex> lock(install_mu);
+  // Never freed: see g_config.
+  const HookConfig* config =
+      new HookConfig{*std::move(pattern), std::move(options.sink),
+                     g_config.load(std::memory_order_relaxed)};
   g_config.store(config, std::memory_order_release);
   // gpr_log drops everything until the verbosity is initialised (grpc_init
   // does it); do it now so messages logged before grpc_init get through.
