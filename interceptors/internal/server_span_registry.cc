@@ -2,10 +2,10 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <mutex>
 
 #include "absl/base/thread_annotations.h"
 #include "absl/container/flat_hash_map.h"
-#include "absl/synchronization/mutex.h"
 
 namespace traceprop {
 namespace internal {
@@ -13,8 +13,11 @@ namespace {
 
 constexpr size_t kShards = 16;
 
+// std::mutex rather than absl::Mutex: the system Abseil is not built with
+// ThreadSanitizer, which then cannot see absl::Mutex's synchronisation,
+// while it intercepts pthread mutexes.
 struct Shard {
-  absl::Mutex mu;
+  std::mutex mu;
   absl::flat_hash_map<const grpc::ServerContextBase*, const CallSpans*> map
       ABSL_GUARDED_BY(mu);
 };
@@ -36,21 +39,21 @@ Shard& ShardFor(const grpc::ServerContextBase* ctx) {
 void RegisterCallSpans(const grpc::ServerContextBase* ctx,
                        const CallSpans* spans) {
   Shard& s = ShardFor(ctx);
-  absl::MutexLock lock(&s.mu);
+  std::lock_guard<std::mutex> lock(s.mu);
   s.map.insert_or_assign(ctx, spans);
 }
 
 void UnregisterCallSpans(const grpc::ServerContextBase* ctx,
                          const CallSpans* spans) {
   Shard& s = ShardFor(ctx);
-  absl::MutexLock lock(&s.mu);
+  std::lock_guard<std::mutex> lock(s.mu);
   auto it = s.map.find(ctx);
   if (it != s.map.end() && it->second == spans) s.map.erase(it);
 }
 
 bool FindCallSpans(const grpc::ServerContextBase* ctx, CallSpans* out) {
   Shard& s = ShardFor(ctx);
-  absl::MutexLock lock(&s.mu);
+  std::lock_guard<std::mutex> lock(s.mu);
   auto it = s.map.find(ctx);
   if (it == s.map.end()) return false;
   *out = *it->second;

@@ -8,6 +8,7 @@
 #include <grpcpp/grpcpp.h>
 
 #include <atomic>
+#include <condition_variable>
 #include <memory>
 #include <mutex>
 #include <string>
@@ -24,6 +25,27 @@ namespace traceprop {
 namespace testing_support {
 
 enum class ServerApi { kSync, kCallback, kAsync };
+
+// Latch counts down to zero; Wait blocks until then. std::mutex-based (not
+// absl::BlockingCounter) so that ThreadSanitizer, which does not see the
+// uninstrumented system Abseil's synchronisation, sees the hand-off.
+class Latch {
+ public:
+  explicit Latch(int count) : count_(count) {}
+  void CountDown() {
+    std::lock_guard<std::mutex> lock(mu_);
+    if (--count_ == 0) cv_.notify_all();
+  }
+  void Wait() {
+    std::unique_lock<std::mutex> lock(mu_);
+    cv_.wait(lock, [this] { return count_ == 0; });
+  }
+
+ private:
+  std::mutex mu_;
+  std::condition_variable cv_;
+  int count_;
+};
 const char* Name(ServerApi api);
 
 // SeenOf fills a SpanSeen from a context.

@@ -13,7 +13,6 @@
 #include <thread>
 #include <vector>
 
-#include "absl/synchronization/blocking_counter.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 #include "traceprop/context/current.h"
@@ -48,7 +47,7 @@ TEST_P(IsolationTest, ConcurrentCallsEachSeeTheirOwnTrace) {
     bool completion_saw_caller = false;
   };
   std::vector<std::unique_ptr<Call>> calls(kCalls);
-  absl::BlockingCounter done(kCalls);
+  testing_support::Latch done(kCalls);
   std::vector<std::thread> threads;
   for (int t = 0; t < kClientThreads; ++t) {
     threads.emplace_back([&, t] {
@@ -61,7 +60,7 @@ TEST_P(IsolationTest, ConcurrentCallsEachSeeTheirOwnTrace) {
             &c->ctx, &c->req, &c->resp, Wrap([c, &done](grpc::Status s) {
               c->status = std::move(s);
               c->completion_saw_caller = Current() == c->caller;
-              done.DecrementCount();
+              done.CountDown();
             }));
       }
     });
@@ -143,7 +142,7 @@ TEST_P(IsolationTest, NoTraceLeaksIntoLaterCalls) {
   //    traced calls completed on the same gRPC threads.
   std::atomic<int> leaked{0};
   for (int i = 0; i < 30; ++i) {
-    absl::BlockingCounter done(1);
+    testing_support::Latch done(1);
     grpc::ClientContext ctx;
     EchoRequest req;
     EchoResponse resp;
@@ -151,7 +150,7 @@ TEST_P(IsolationTest, NoTraceLeaksIntoLaterCalls) {
       ContextScope scope(TraceContext::NewRoot());
       traced->async()->Unary(&ctx, &req, &resp, [&](grpc::Status) {
         if (Current().IsValid()) leaked.fetch_add(1);
-        done.DecrementCount();
+        done.CountDown();
       });
     }
     done.Wait();
