@@ -26,6 +26,7 @@ using ::testing::MatchesRegex;
 class GlogPrefixTest : public ::testing::Test {
  protected:
   static void SetUpTestSuite() {
+    if (init_status_ != nullptr) return;  // once per process (--gtest_repeat)
     FLAGS_logtostderr = true;
     FLAGS_log_year_in_prefix = true;
     GlogOptions opts;
