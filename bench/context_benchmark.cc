@@ -3,8 +3,16 @@
 // scope enter+exit <= 5 ns; a wrapped call <= 10 ns over the direct call;
 // a child SpanScope (span id generation included) <= 20 ns.
 //
-//   taskset -c 1 build/bench/context_benchmark --benchmark_repetitions=5 \
-//       --benchmark_report_aggregates_only=true
+//   taskset -c 1 build/bench/context_benchmark --benchmark_repetitions=5
+//       --benchmark_report_aggregates_only=true    (one command line)
+//
+// Medians measured 2026-11-27 (RelWithDebInfo, scope checks off, 2 vCPUs
+// shared with a load average of ~10, so CPU time is the meaningful column;
+// wall time in parentheses): Current() 0.30 ns (0.9), ContextScope 1.6-1.8
+// ns (4.6-5.0), with a tracestate 5.7 ns (15; the shared tracestate's
+// refcount), wrapped call 0.62 ns vs direct 0.31 ns (+0.3 ns), through
+// std::function 1.38 vs 1.46 ns, child SpanScope 7.0 ns (22), root
+// SpanScope 12 ns (36), GenerateSpanId 3.0 ns (9.3).
 
 #include <benchmark/benchmark.h>
 
