@@ -18,7 +18,8 @@
 //   }  // previous context back
 //
 // Cost (bench/context_benchmark.cc): reading Current() is one thread-local
-// load; a scope is two loads and two stores; a SpanScope adds one span id.
+// load (~0.3 ns); a scope copies its context and does one thread-local load
+// and two stores (~2 ns); a SpanScope adds one span id (~7 ns in all).
 //
 // Misuse checks: with TRACEPROP_SCOPE_CHECKS (on by default when NDEBUG is
 // not defined, off otherwise; define it to 0 or 1 to choose) a scope
