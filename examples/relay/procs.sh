@@ -17,6 +17,8 @@ PROCS_PIDS=()   # servers (process group leaders)
 PROCS_DRAINS=() # the cat processes copying their output to the logs
 PROCS_DIR=""
 PROCS_ADDR=""
+declare -A PROCS_NAMES=()  # server pid -> name
+PROCS_BAD_EXITS=()         # "name: status N" of servers that did not exit 0
 
 procs_init() {
   PROCS_DIR=$1
@@ -38,6 +40,7 @@ procs_start() {
   exec {fd}< <(exec setsid "$@" 2>&1)
   pid=$!
   PROCS_PIDS+=("$pid")
+  PROCS_NAMES[$pid]=$name
   while IFS= read -r -t 30 -u "$fd" line; do
     printf '%s\n' "$line" >>"$log"
     if [[ $line == "listening on "* ]]; then
@@ -58,15 +61,32 @@ procs_start() {
 }
 
 # procs_wait_gone PID — waits up to 5 s for PID to exit, then SIGKILLs its
-# group (or itself), then reaps it.
+# group (or itself), then reaps it; a server that exits with a non-zero
+# status (a crash, a sanitizer report, or the SIGKILL) is recorded in
+# PROCS_BAD_EXITS.
 procs_wait_gone() {
-  local pid=$1 i
+  local pid=$1 i status=0
   for ((i = 0; i < 50; i++)); do
     kill -0 "$pid" 2>/dev/null || break
     sleep 0.1
   done
   kill -KILL -- "-$pid" 2>/dev/null || kill -KILL "$pid" 2>/dev/null || true
-  wait "$pid" 2>/dev/null || true
+  wait "$pid" 2>/dev/null || status=$?
+  if [[ -n ${PROCS_NAMES[$pid]:-} && $status != 0 ]]; then
+    PROCS_BAD_EXITS+=("${PROCS_NAMES[$pid]}: status $status")
+  fi
+}
+
+# procs_check_exits — after procs_stop_all: 0 when every server exited 0
+# after SIGTERM; otherwise prints which did not (and their log tails), 1.
+procs_check_exits() {
+  local bad
+  ((${#PROCS_BAD_EXITS[@]} == 0)) && return 0
+  for bad in "${PROCS_BAD_EXITS[@]}"; do
+    echo "procs: $bad; last lines of its log:" >&2
+    tail -30 "$PROCS_DIR/${bad%%:*}.log" >&2
+  done
+  return 1
 }
 
 # procs_stop_all stops every server (SIGTERM to its group), then lets the

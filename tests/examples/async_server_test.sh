@@ -87,6 +87,8 @@ if err=$("$RBIN/relay_client" --route "$AS,127.0.0.1:1" 2>&1 >/dev/null); then f
 fi
 
 procs_stop_all
+procs_check_exits && pass "every server exited 0 after SIGTERM" ||
+  fail "every server exited 0 after SIGTERM"
 grep -q "stopped" "$LOG" && pass "async_server stopped cleanly" || fail "async_server stopped cleanly"
 rm -rf "$PROCS_DIR"
 ((failures == 0)) || { echo "$failures check(s) failed" >&2; exit 1; }

@@ -120,6 +120,8 @@ tree=$("$BIN/relay_client" --route "$A,$B" 2>>"$PROCS_DIR/client.log")
   fail "tree output lists the hops (got: $tree)"
 
 procs_stop_all
+procs_check_exits && pass "every server exited 0 after SIGTERM" ||
+  fail "every server exited 0 after SIGTERM"
 for name in relay-a relay-b relay-c; do
   grep -q "stopped" "$PROCS_DIR/$name.log" && pass "$name stopped cleanly on SIGTERM" ||
     fail "$name stopped cleanly on SIGTERM"

@@ -83,6 +83,8 @@ grep -q "\[$t\] \[[0-9a-f]*\] worker-[0-9]* runs job [0-9]* 'follow-up of 'hello
   fail "background job from a relay runs in the request's trace"
 
 procs_stop_all
+procs_check_exits && pass "every server exited 0 after SIGTERM" ||
+  fail "every server exited 0 after SIGTERM"
 grep -q "stopped" "$LOG" && pass "task_queue stopped cleanly" || fail "task_queue stopped cleanly"
 rm -rf "$PROCS_DIR"
 if ((failures > 0)); then
