@@ -23,21 +23,41 @@
 // How the server span becomes current (gRPC 1.51). The server runs its
 // interceptors' POST_RECV_INITIAL_METADATA hooks in reverse order and, in
 // the sync and callback APIs, invokes the method handler from *inside* the
-// `Proceed()` call of the first interceptor. traceprop's server interceptor
-// is installed first by EnableTracing and does, in that one hook:
+// `Proceed()` call of the first interceptor (InterceptorBatchMethodsImpl::
+// ProceedServer ends in the callback that runs the handler). traceprop's
+// server interceptor is installed first by EnableTracing and does, in that
+// one hook:
 //
 //   traceprop::ContextScope scope(server_span);  methods->Proceed();
 //
-// so the handler (sync: the whole handler; callback: the method handler and
-// the reactor's constructor) runs inside a scope that is created and
-// destroyed within one hook invocation on one thread, and the thread's
-// previous context is restored as soon as it returns — nothing is ever
-// attached in one hook and detached in another. Completion-queue handlers do
-// not run inside that call (gRPC re-queues their tag): they read
-// ServerSpan(ctx), or use traceprop::CqTag (cq_tag.h), which makes the span
-// current for each step on whichever thread drains the queue. Reactor
-// callbacks (OnReadDone, OnWriteDone, OnDone, OnCancel) run later on gRPC
-// threads: each opens its scope with one line (see ServerSpan below).
+// so the handler (sync: the whole handler, reads and writes included;
+// callback: the method handler and the reactor's constructor) runs inside a
+// scope that is created and destroyed within one hook invocation on one
+// thread, and the thread's previous context is back as soon as Proceed
+// returns — nothing is attached in one hook and detached in another, so no
+// thread is ever left carrying a call's context. tests/interceptors/ checks
+// this for every shape and API, and checks that later untraced calls and
+// gRPC threads see no old trace.
+//
+// Where the library cannot make the span current by itself:
+//  - completion-queue servers: gRPC re-queues the tag instead of calling a
+//    handler. Read ServerSpan(ctx), or use traceprop::CqTag (cq_tag.h),
+//    which makes the span current in each step of the state machine on
+//    whichever thread drains the queue;
+//  - reactor callbacks (OnReadDone, OnWriteDone, OnDone, OnCancel) run later
+//    on gRPC threads: each opens its scope with one line,
+//    `traceprop::ContextScope scope(traceprop::ServerSpan(*ctx_));`;
+//  - if an application interceptor placed before ours defers its
+//    Proceed() to another thread, the handler runs outside our scope and
+//    sees no context (never a wrong one); ServerSpan(ctx) still works.
+//
+// Client completions: callback-stub callbacks and reactor callbacks run on
+// gRPC threads. Run them under the caller's context with traceprop::Wrap
+// (context/wrap.h) or one ContextScope line; completion-queue clients use a
+// CqTag created with Current():
+//
+//   stub->async()->SayHello(&ctx, &req, &reply,
+//       traceprop::Wrap([&](grpc::Status s) { LOG(INFO) << "done"; }));
 //
 // W3C Trace Context Level 2, §3 (headers) and §4 (processing model).
 
