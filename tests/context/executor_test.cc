@@ -13,12 +13,34 @@
 #include <vector>
 
 #include "absl/functional/any_invocable.h"
-#include "absl/synchronization/notification.h"
 #include "gtest/gtest.h"
 #include "traceprop/context/current.h"
 
 namespace traceprop {
 namespace {
+
+// StartGate releases all waiting threads at once. std::mutex and
+// std::condition_variable, so ThreadSanitizer sees the synchronisation
+// (the system Abseil is not instrumented).
+class StartGate {
+ public:
+  void Open() {
+    {
+      std::lock_guard<std::mutex> lock(mu_);
+      open_ = true;
+    }
+    cv_.notify_all();
+  }
+  void Wait() {
+    std::unique_lock<std::mutex> lock(mu_);
+    cv_.wait(lock, [this] { return open_; });
+  }
+
+ private:
+  std::mutex mu_;
+  std::condition_variable cv_;
+  bool open_ = false;
+};
 
 // Shape 1: a real thread pool with post(std::function<void()>).
 class PostPool {
@@ -257,11 +279,11 @@ TEST(ExecutorTest, ConcurrentSubmittersEachGetTheirOwnContext) {
   int mismatches = 0;
   int completed = 0;
   std::condition_variable cv;
-  absl::Notification start;
+  StartGate start;
   std::vector<std::thread> submitters;
   for (int s = 0; s < kSubmitters; ++s) {
     submitters.emplace_back([&] {
-      start.WaitForNotification();
+      start.Wait();
       for (int i = 0; i < kPerSubmitter; ++i) {
         SpanScope span;
         TraceContext mine = span.context();
@@ -275,7 +297,7 @@ TEST(ExecutorTest, ConcurrentSubmittersEachGetTheirOwnContext) {
       }
     });
   }
-  start.Notify();
+  start.Open();
   for (std::thread& t : submitters) t.join();
   std::unique_lock<std::mutex> lock(mu);
   cv.wait(lock, [&] { return completed == kSubmitters * kPerSubmitter; });
