@@ -58,7 +58,7 @@ def _protoc_impl(ctx):
     ctx.actions.run(
         executable = ctx.executable.protoc,
         arguments = [args],
-        inputs = [src],
+        inputs = [src] + ctx.files.proto_deps,
         tools = tools,
         outputs = ctx.outputs.outs,
         mnemonic = "TracepropProtoc",
@@ -71,6 +71,7 @@ _protoc = rule(
     attrs = {
         "src": attr.label(allow_single_file = [".proto"], mandatory = True),
         "outs": attr.output_list(mandatory = True),
+        "proto_deps": attr.label_list(allow_files = [".proto"]),
         "grpc": attr.bool(default = False),
         "protoc": attr.label(
             default = "@com_google_protobuf//:protoc",
@@ -85,14 +86,17 @@ _protoc = rule(
     },
 )
 
-def traceprop_cc_proto_library(name, src, grpc = False, deps = [], visibility = None, **kwargs):
+def traceprop_cc_proto_library(name, src, grpc = False, deps = [], proto_deps = [], visibility = None, **kwargs):
     """A cc_library `name` with the generated code of the .proto file `src`.
 
     Args:
       name: target name; matches CMake's traceprop_proto_library NAME.
       src: one .proto file of this package.
       grpc: also generate the gRPC service code (.grpc.pb.{h,cc}).
-      deps: other cc_library targets the generated code needs.
+      deps: the cc targets of the imported protos (their generated code).
+      proto_deps: the .proto files `src` imports, e.g.
+        "//proto:trace_context.proto" (imported as
+        "traceprop/proto/trace_context.proto"); all in this repository.
       visibility: visibility of the cc_library.
       **kwargs: passed to the cc_library (tags, testonly, ...).
     """
@@ -109,6 +113,7 @@ def traceprop_cc_proto_library(name, src, grpc = False, deps = [], visibility = 
     _protoc(
         name = name + "_protoc",
         src = src,
+        proto_deps = proto_deps,
         grpc = grpc,
         outs = hdrs + srcs,
         visibility = ["//visibility:private"],

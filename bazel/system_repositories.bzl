@@ -22,7 +22,7 @@ Usage, in WORKSPACE:
 
 # Every Abseil library Debian's gRPC and our code link against (from
 # `pkg-config --libs absl_status absl_statusor absl_strings
-# absl_synchronization ...`). Shared libraries carry their own dependencies,
+# absl_synchronization absl_flags_parse ...`). Shared libraries carry their own dependencies,
 # so over-listing costs nothing at run time and keeps the mapping simple:
 # every Abseil target below links all of them.
 _ABSL_LIBS = [
@@ -39,6 +39,17 @@ _ABSL_LIBS = [
     "absl_debugging_internal",
     "absl_demangle_internal",
     "absl_exponential_biased",
+    "absl_flags_commandlineflag",
+    "absl_flags_commandlineflag_internal",
+    "absl_flags_config",
+    "absl_flags_internal",
+    "absl_flags_marshalling",
+    "absl_flags_parse",
+    "absl_flags_private_handle_accessor",
+    "absl_flags_program_name",
+    "absl_flags_reflection",
+    "absl_flags_usage",
+    "absl_flags_usage_internal",
     "absl_graphcycles_internal",
     "absl_hash",
     "absl_hashtablez_sampler",
@@ -88,6 +99,7 @@ _ABSL_TARGETS = {
         "node_hash_set",
     ],
     "absl/debugging": ["stacktrace", "symbolize", "failure_signal_handler"],
+    "absl/flags": ["flag", "parse", "usage", "marshalling", "reflection"],
     "absl/functional": ["any_invocable", "bind_front", "function_ref"],
     "absl/hash": ["hash"],
     "absl/memory": ["memory"],
