@@ -52,6 +52,17 @@ if(EXISTS ${PROJECT_SOURCE_DIR}/MODULE.bazel)
   endif()
 endif()
 
+if(EXISTS ${PROJECT_SOURCE_DIR}/CHANGELOG.md)
+  file(STRINGS ${PROJECT_SOURCE_DIR}/CHANGELOG.md _traceprop_changelog_release
+    REGEX "^## \\[[0-9]+\\.[0-9]+\\.[0-9]+\\]")
+  list(APPEND _traceprop_changelog_release "(none)")
+  list(GET _traceprop_changelog_release 0 _traceprop_changelog_release)
+  if(NOT _traceprop_changelog_release STREQUAL "## [${PROJECT_VERSION}]")
+    message(FATAL_ERROR "CHANGELOG.md's newest release is '${_traceprop_changelog_release}', "
+      "project(VERSION) is ${PROJECT_VERSION}.")
+  endif()
+endif()
+
 # In-tree users (add_subdirectory/FetchContent) import the .proto files from
 # here, installed users from traceprop_PROTO_IMPORT_DIR (set by the config).
 set(TRACEPROP_PROTO_IMPORT_DIR ${TRACEPROP_INCLUDE_ROOT} CACHE INTERNAL
