@@ -40,12 +40,15 @@ namespace logging {
 // LogField names one value a pattern can show. In a pattern each is written
 // as `{name}` with the name given here.
 enum class LogField : uint8_t {
-  kTraceId,       // {trace_id}: 32 hex characters.
-  kSpanId,        // {span_id}: 16 hex characters (this unit of work's span).
-  kTraceFlags,    // {trace_flags}: 2 hex characters, e.g. "01" (sampled).
+  kTraceId,       // {trace_id}: 32 hex characters (W3C §3.2.2.3).
+  kSpanId,        // {span_id}: 16 hex characters, this unit of work's span
+                  // (the parent-id it sends, W3C §3.2.2.4).
+  kTraceFlags,    // {trace_flags}: 2 hex characters of the flags byte as
+                  // held, e.g. "01" = sampled (W3C §3.2.2.5).
   kParentSpanId,  // {parent_span_id}: 16 hex; absent for roots, remote
                   // contexts and when unknown.
-  kTraceParent,   // {traceparent}: the 55-character version-00 header value.
+  kTraceParent,   // {traceparent}: the 55-character version-00 header value
+                  // (W3C §3.2), e.g. 00-4bf9…4736-00f0…02b7-01.
 };
 
 // LogFields is a snapshot of the fields of one context as lowercase hex,
@@ -65,7 +68,11 @@ class LogFields {
   // Current captures traceprop::Current() of the calling thread.
   static LogFields Current() { return LogFields(traceprop::Current()); }
 
+  // has_trace is true when the captured context was valid: trace_id,
+  // span_id and trace_flags then hold 32, 16 and 2 hex characters.
   bool has_trace() const { return has_trace_; }
+  // has_parent_span_id is true when the context knew its parent span (a
+  // local child span); parent_span_id then holds 16 hex characters.
   bool has_parent_span_id() const { return has_parent_; }
   absl::string_view trace_id() const {
     return has_trace_ ? absl::string_view(trace_id_, 32) : absl::string_view();
