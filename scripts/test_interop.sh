@@ -3,10 +3,10 @@
 #
 #   scripts/test_interop.sh [BUILD_DIR]      # or BUILD_DIR=... in the env
 #
-# Builds relay_server and relay_client in BUILD_DIR (configured with
+# Builds the relay example programs in BUILD_DIR (configured with
 # cmake+ninja if needed; default build-interop), installs the pinned npm
-# packages of tests/interop with `npm ci`, starts two C++ relays on free
-# loopback ports, runs `node --test` (tests/interop/interop.test.js), and
+# packages of tests/interop with `npm ci`, starts C++ relays (two sync, one
+# async, one callback server) on free loopback ports, runs `node --test` (tests/interop/interop.test.js), and
 # stops everything it started, also on failure or Ctrl-C. Exit status is the
 # test's. JOBS (default 2) bounds the build.
 set -euo pipefail
@@ -25,7 +25,7 @@ done
 if [[ ! -f $BUILD_DIR/build.ninja ]]; then
   cmake -S "$ROOT" -B "$BUILD_DIR" -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo
 fi
-ninja -C "$BUILD_DIR" -j"$JOBS" relay_server relay_client
+ninja -C "$BUILD_DIR" -j"$JOBS" relay_server relay_client async_server callback_server
 BIN=$BUILD_DIR/examples/relay
 
 echo "--- npm ci (tests/interop)"
@@ -39,8 +39,13 @@ procs_start relay-a "$BIN/relay_server" --port 0 --name relay-a
 export TRACEPROP_RELAY_A=$PROCS_ADDR
 procs_start relay-b "$BIN/relay_server" --port 0 --name relay-b
 export TRACEPROP_RELAY_B=$PROCS_ADDR
+procs_start async "$BUILD_DIR/examples/async_server/async_server" --port 0 --name async
+export TRACEPROP_RELAY_ASYNC=$PROCS_ADDR
+procs_start callback "$BUILD_DIR/examples/callback_server/callback_server" --port 0 --name callback
+export TRACEPROP_RELAY_CALLBACK=$PROCS_ADDR
 export TRACEPROP_RELAY_CLIENT=$BIN/relay_client
-echo "--- relays: relay-a $TRACEPROP_RELAY_A, relay-b $TRACEPROP_RELAY_B"
+echo "--- relays: relay-a $TRACEPROP_RELAY_A, relay-b $TRACEPROP_RELAY_B (sync)," \
+  "async $TRACEPROP_RELAY_ASYNC, callback $TRACEPROP_RELAY_CALLBACK"
 
 status=0
 (cd tests/interop && node --test --test-reporter=spec interop.test.js) || status=$?
@@ -51,5 +56,6 @@ if ((status != 0)); then
   done
 fi
 procs_stop_all
+procs_check_exits || status=1  # a relay that crashed or did not stop
 rm -rf "$PROCS_DIR"
 exit "$status"

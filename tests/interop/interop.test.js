@@ -3,6 +3,8 @@
 //
 // Environment (set by scripts/test_interop.sh):
 //   TRACEPROP_RELAY_A, TRACEPROP_RELAY_B  host:port of two C++ relay_server
+//   TRACEPROP_RELAY_ASYNC                 host:port of the C++ async_server
+//   TRACEPROP_RELAY_CALLBACK              host:port of the C++ callback_server
 //   TRACEPROP_RELAY_CLIENT                path of the C++ relay_client
 //
 // What is checked is the W3C Trace Context text, on our side:
@@ -144,6 +146,24 @@ test('OTel client -> C++ relay -> C++ relay -> OTel Node relay', async () => {
   assert.equal(nodeSpan.spanContext().traceId, traceId);
   assert.equal(parentSpanId(nodeSpan), parseTp(hops[2].traceparent).parentId);
   assert.equal(nodeSpan.parentSpanContext.isRemote, true);
+});
+
+test('OTel client -> C++ async (CQ) -> C++ callback -> OTel Node relay', async () => {
+  const AS = env('TRACEPROP_RELAY_ASYNC');
+  const CB = env('TRACEPROP_RELAY_CALLBACK');
+  const ts = 'vendor@tenant=x1,rojo=00f067aa0ba902b7';
+  const parent = remoteParent({ traceState: ts });
+  const traceId = trace.getSpanContext(parent).traceId;
+  const reply = await otelCall(parent, [AS, CB, nodeRelay.address]);
+  const hops = reply.hops;
+  assert.deepEqual(hops.map((h) => h.service), ['async', 'callback', 'node']);
+  assertChainContinuity(hops, traceId, true);
+  for (const hop of hops) assert.equal(hop.tracestate, ts, `${hop.service} tracestate`);
+  const clientSpan = await waitForSpan((s) => isClientSpan(s) &&
+    s.spanContext().traceId === traceId && parentSpanId(s) === '0123456789abcdef');
+  assert.equal(hops[0].parent_span_id, clientSpan.spanContext().spanId);
+  const nodeSpan = await waitForSpan(isServerSpanOf(hops[2]));
+  assert.equal(parentSpanId(nodeSpan), parseTp(hops[2].traceparent).parentId);
 });
 
 test('tracestate crosses the C++ hops unchanged and reaches OTel', async () => {
