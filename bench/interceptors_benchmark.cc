@@ -20,6 +20,7 @@
 #include <grpcpp/impl/rpc_service_method.h>
 #include <grpcpp/support/method_handler.h>
 
+#include <cstdlib>
 #include <memory>
 #include <string>
 #include <vector>
@@ -178,5 +179,30 @@ BENCHMARK(BM_Throughput)
     ->Arg(kTraceprop)
     ->Threads(8)
     ->UseRealTime();
+
+// BM_UnaryFixed/<variant>: exactly $TRACEPROP_BENCH_FIXED_CALLS in-process
+// calls, registered only when that variable is set. Timing on a shared
+// 2-core machine is noisy; instruction counts are not: run it under
+// `valgrind --tool=callgrind` with two call counts, and the difference of
+// the totals divided by the difference of the counts is the cost of one
+// call, all threads included, setup cancelled out.
+const bool kFixedRegistered = [] {
+  const char* calls = std::getenv("TRACEPROP_BENCH_FIXED_CALLS");
+  if (calls == nullptr) return false;
+  for (int v : {kNone, kNoOp, kTraceprop}) {
+    benchmark::RegisterBenchmark(
+        absl::StrCat("BM_UnaryFixed/", VariantName(v)).c_str(),
+        [v](benchmark::State& state) {
+          grpc::Channel* channel =
+              Get(static_cast<Variant>(v)).channel[kInProcess].get();
+          const grpc::ByteBuffer req = Request();
+          traceprop::ContextScope scope(traceprop::TraceContext::NewRoot());
+          for (auto _ : state) Call(channel, req);
+        })
+        ->Iterations(std::atoi(calls))
+        ->Repetitions(1);
+  }
+  return true;
+}();
 
 }  // namespace
