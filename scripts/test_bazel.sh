@@ -13,8 +13,10 @@
 #      directories hold a symlink include/traceprop -> the source root, which
 #      `bazel test //...` would otherwise walk into forever; the snapshot also
 #      keeps the run consistent while the tree is being edited.
-#   2. Runs `bazel test //...` there with --jobs=$JOBS: every library,
-#      example and test target is built, every test is run.
+#   2. Checks that every CMake target (library, test, program) has a Bazel
+#      target of the same name in the same folder (bazel/check_target_names.py).
+#   3. Runs `bazel test //...` there with --jobs=$JOBS: every library,
+#      example, benchmark and test target is built, every test is run.
 #
 # Environment:
 #   TRACEPROP_BAZEL_ROOT  where the snapshot and Bazel's output (cache) live;
@@ -52,12 +54,18 @@ else
     --exclude='node_modules' -cf - . | tar -C "$WORKSPACE_COPY" -xf -
 fi
 
-# 2. Test. --config=debian (.bazelrc) undoes Debian's noisy --sandbox_debug.
+# 3. Test. --config=debian (.bazelrc) undoes Debian's noisy --sandbox_debug.
 targets=("$@")
 if ((${#targets[@]} == 0)); then targets=(//...); fi
 cd "$WORKSPACE_COPY"
 echo "test_bazel: $("$BAZEL" --version 2>/dev/null | head -1 || true), snapshot in $WORKSPACE_COPY"
-"$BAZEL" --output_user_root="$OUTPUT_ROOT" --max_idle_secs=300 \
-  test --config=debian --jobs="$JOBS" --local_test_jobs="$JOBS" \
+bazel_() { "$BAZEL" --output_user_root="$OUTPUT_ROOT" --max_idle_secs=300 "$@"; }
+
+# Same names in both builds: every CMake target needs its Bazel twin.
+bazel_ query 'kind(rule, //...)' 2>"$STATE/query.log" |
+  python3 "$WORKSPACE_COPY/bazel/check_target_names.py" "$WORKSPACE_COPY" ||
+  { cat "$STATE/query.log" >&2; exit 1; }
+
+bazel_ test --config=debian --jobs="$JOBS" --local_test_jobs="$JOBS" \
   --keep_going --test_output=errors --test_summary=terse \
   -- "${targets[@]}"
