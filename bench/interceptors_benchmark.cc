@@ -36,7 +36,10 @@ using grpc::experimental::ClientInterceptorFactoryInterface;
 using grpc::experimental::ServerInterceptorFactoryInterface;
 
 constexpr char kMethod[] = "/bench.Echo/Unary";
-enum Variant { kNone = 0, kNoOp = 1, kTraceprop = 2 };
+// kHeaderOnly: no-op interceptors of which the client one adds a constant
+// 55-character traceparent: the floor any propagation pays (gRPC's cost of
+// carrying one more header), to tell it apart from traceprop's own work.
+enum Variant { kNone = 0, kNoOp = 1, kTraceprop = 2, kHeaderOnly = 3 };
 enum Transport { kInProcess = 0, kTcp = 1 };
 
 class EchoService : public grpc::Service {
@@ -63,12 +66,30 @@ class NoOpInterceptor : public grpc::experimental::Interceptor {
     m->Proceed();
   }
 };
+class HeaderOnlyInterceptor : public grpc::experimental::Interceptor {
+ public:
+  void Intercept(grpc::experimental::InterceptorBatchMethods* m) override {
+    if (m->QueryInterceptionHookPoint(
+            grpc::experimental::InterceptionHookPoints::
+                PRE_SEND_INITIAL_METADATA)) {
+      m->GetSendInitialMetadata()->emplace(
+          "traceparent",
+          "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01");
+    }
+    m->Proceed();
+  }
+};
 class NoOpClientFactory : public ClientInterceptorFactoryInterface {
  public:
+  explicit NoOpClientFactory(bool header) : header_(header) {}
   grpc::experimental::Interceptor* CreateClientInterceptor(
       grpc::experimental::ClientRpcInfo*) override {
+    if (header_) return new HeaderOnlyInterceptor;
     return new NoOpInterceptor;
   }
+
+ private:
+  const bool header_;
 };
 class NoOpServerFactory : public ServerInterceptorFactoryInterface {
  public:
@@ -81,7 +102,9 @@ class NoOpServerFactory : public ServerInterceptorFactoryInterface {
 std::vector<std::unique_ptr<ClientInterceptorFactoryInterface>> ClientList(
     Variant v) {
   std::vector<std::unique_ptr<ClientInterceptorFactoryInterface>> list;
-  if (v == kNoOp) list.push_back(std::make_unique<NoOpClientFactory>());
+  if (v == kNoOp || v == kHeaderOnly) {
+    list.push_back(std::make_unique<NoOpClientFactory>(v == kHeaderOnly));
+  }
   if (v == kTraceprop)
     list.push_back(traceprop::MakeClientInterceptorFactory());
   return list;
@@ -96,14 +119,14 @@ struct Setup {
 };
 
 Setup& Get(Variant v) {
-  static Setup* setups[3] = {nullptr, nullptr, nullptr};
+  static Setup* setups[4] = {nullptr, nullptr, nullptr, nullptr};
   if (setups[v] != nullptr) return *setups[v];
   auto* s = new Setup;
   grpc::ServerBuilder builder;
   builder.AddListeningPort("localhost:0", grpc::InsecureServerCredentials(),
                            &s->port);
   builder.RegisterService(&s->service);
-  if (v == kNoOp) {
+  if (v == kNoOp || v == kHeaderOnly) {
     std::vector<std::unique_ptr<ServerInterceptorFactoryInterface>> list;
     list.push_back(std::make_unique<NoOpServerFactory>());
     builder.experimental().SetInterceptorCreators(std::move(list));
@@ -144,7 +167,10 @@ grpc::ByteBuffer Request() {
 }
 
 const char* VariantName(int v) {
-  return v == kNone ? "none" : v == kNoOp ? "noop" : "traceprop";
+  return v == kNone        ? "none"
+         : v == kNoOp      ? "noop"
+         : v == kTraceprop ? "traceprop"
+                           : "header_only";
 }
 
 // BM_Unary/<variant>/<transport>: latency of one blocking unary call.
@@ -160,7 +186,7 @@ void BM_Unary(benchmark::State& state) {
 }
 BENCHMARK(BM_Unary)
     ->ArgNames({"variant", "tcp"})
-    ->ArgsProduct({{kNone, kNoOp, kTraceprop}, {kInProcess, kTcp}})
+    ->ArgsProduct({{kNone, kNoOp, kTraceprop, kHeaderOnly}, {kInProcess, kTcp}})
     ->UseRealTime();
 
 // BM_Throughput/<variant>: 8 client threads on one TCP channel.
@@ -189,7 +215,7 @@ BENCHMARK(BM_Throughput)
 const bool kFixedRegistered = [] {
   const char* calls = std::getenv("TRACEPROP_BENCH_FIXED_CALLS");
   if (calls == nullptr) return false;
-  for (int v : {kNone, kNoOp, kTraceprop}) {
+  for (int v : {kNone, kNoOp, kTraceprop, kHeaderOnly}) {
     benchmark::RegisterBenchmark(
         absl::StrCat("BM_UnaryFixed/", VariantName(v)).c_str(),
         [v](benchmark::State& state) {
