@@ -59,6 +59,7 @@ trace=$(sed -n 's/^client  trace \([0-9a-f]\{32\}\) .*/\1/p' "$PROCS_DIR/tree.tx
 "$EX/tasks/task_client" --target "$TASKS" --drain >/dev/null 2>>"$PROCS_DIR/client.log"
 
 procs_stop_all
+procs_check_exits || { echo "demo: a service did not stop cleanly; logs in $PROCS_DIR" >&2; exit 1; }
 
 bold "== 5. every log line of trace $trace, all processes, in time order"
 # Lines start with "[YYYY-mm-dd HH:MM:SS.mmm] [process]": sorting by the
