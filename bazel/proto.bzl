@@ -27,27 +27,43 @@ load("@rules_cc//cc:defs.bzl", "cc_library")
 
 _GEN_DIR = "_gen"
 
+def _repo_root(f):
+    """The execroot-relative directory of the repository `f` belongs to."""
+    root = f.root.path
+    if f.owner.workspace_root:
+        root = (root + "/" if root else "") + f.owner.workspace_root
+    return root or "."
+
+def _mapping(prefix, root):
+    return "--proto_path=" + (prefix + "=" + root if prefix else root)
+
 def _protoc_impl(ctx):
     src = ctx.file.src
     if ctx.label.package and not src.short_path.endswith(ctx.label.package + "/" + src.basename):
         fail("traceprop_cc_proto_library: src must be a .proto file of this package")
-    import_path = "traceprop/{}{}".format(
-        ctx.label.package + "/" if ctx.label.package else "",
-        src.basename,
-    )
+    prefix = ctx.attr.import_prefix
+    import_path = "/".join([p for p in [prefix, ctx.label.package, src.basename] if p])
 
-    # outs[0] is <bin>/<package>/_gen/traceprop/<package>/<base>.pb.h: strip the
-    # import path to find the --cpp_out root.
+    # outs[0] is <bin>/<package>/_gen/<import path minus .proto>.pb.h: strip
+    # the import path to find the --cpp_out root.
     header = ctx.outputs.outs[0]
     suffix = "/" + import_path[:-len(".proto")] + ".pb.h"
     if not header.path.endswith(suffix):
         fail("traceprop_cc_proto_library: unexpected output layout " + header.path)
     out_root = header.path[:-len(suffix)]
-    source_root = src.root.path
-    if ctx.label.workspace_root:
-        source_root = (source_root + "/" if source_root else "") + ctx.label.workspace_root
     args = ctx.actions.args()
-    args.add("--proto_path=traceprop=" + (source_root or "."))
+    args.add(_mapping(prefix, _repo_root(src)))
+
+    # Imported traceprop protos ("traceprop/proto/...") from wherever their
+    # repository is: this one, or @traceprop when a user's proto imports ours.
+    dep_roots = []
+    for f in ctx.files.proto_deps:
+        root = _repo_root(f)
+        if root not in dep_roots:
+            dep_roots.append(root)
+    for root in dep_roots:
+        if not (prefix == "traceprop" and root == _repo_root(src)):
+            args.add(_mapping("traceprop", root))
     args.add("--cpp_out=" + out_root)
     tools = [ctx.executable.protoc]
     if ctx.attr.grpc:
@@ -72,6 +88,7 @@ _protoc = rule(
         "src": attr.label(allow_single_file = [".proto"], mandatory = True),
         "outs": attr.output_list(mandatory = True),
         "proto_deps": attr.label_list(allow_files = [".proto"]),
+        "import_prefix": attr.string(default = "traceprop"),
         "grpc": attr.bool(default = False),
         "protoc": attr.label(
             default = "@com_google_protobuf//:protoc",
@@ -86,7 +103,15 @@ _protoc = rule(
     },
 )
 
-def traceprop_cc_proto_library(name, src, grpc = False, deps = [], proto_deps = [], visibility = None, **kwargs):
+def traceprop_cc_proto_library(
+        name,
+        src,
+        grpc = False,
+        deps = [],
+        proto_deps = [],
+        import_prefix = "traceprop",
+        visibility = None,
+        **kwargs):
     """A cc_library `name` with the generated code of the .proto file `src`.
 
     Args:
@@ -96,13 +121,16 @@ def traceprop_cc_proto_library(name, src, grpc = False, deps = [], proto_deps = 
       deps: the cc targets of the imported protos (their generated code).
       proto_deps: the .proto files `src` imports, e.g.
         "//proto:trace_context.proto" (imported as
-        "traceprop/proto/trace_context.proto"); all in this repository.
+        "traceprop/proto/trace_context.proto"), here or in @traceprop.
+      import_prefix: the virtual directory this repository's root is
+        imported under: "traceprop" inside traceprop; a user's own protos
+        use "" (imported and included by their path in the user's repo).
       visibility: visibility of the cc_library.
       **kwargs: passed to the cc_library (tags, testonly, ...).
     """
     package = native.package_name()
     base = src[:-len(".proto")] if src.endswith(".proto") else fail("src must end in .proto")
-    stem = "{}/traceprop/{}{}".format(_GEN_DIR, package + "/" if package else "", base)
+    stem = "/".join([p for p in [_GEN_DIR, import_prefix, package, base] if p])
     hdrs = [stem + ".pb.h"]
     srcs = [stem + ".pb.cc"]
     lib_deps = ["@com_google_protobuf//:protobuf"]
@@ -114,6 +142,7 @@ def traceprop_cc_proto_library(name, src, grpc = False, deps = [], proto_deps = 
         name = name + "_protoc",
         src = src,
         proto_deps = proto_deps,
+        import_prefix = import_prefix,
         grpc = grpc,
         outs = hdrs + srcs,
         visibility = ["//visibility:private"],

@@ -17,6 +17,8 @@
 #      target of the same name in the same folder (bazel/check_target_names.py).
 #   3. Runs `bazel test //...` there with --jobs=$JOBS: every library,
 #      example, benchmark and test target is built, every test is run.
+#   4. Builds and runs tests/consumer, a separate workspace depending on
+#      @traceprop (local_repository), like a user's WORKSPACE.
 #
 # Environment:
 #   TRACEPROP_BAZEL_ROOT  where the snapshot and Bazel's output (cache) live;
@@ -56,7 +58,8 @@ fi
 
 # 3. Test. --config=debian (.bazelrc) undoes Debian's noisy --sandbox_debug.
 targets=("$@")
-if ((${#targets[@]} == 0)); then targets=(//...); fi
+everything=false
+if ((${#targets[@]} == 0)); then targets=(//...) everything=true; fi
 cd "$WORKSPACE_COPY"
 echo "test_bazel: $("$BAZEL" --version 2>/dev/null | head -1 || true), snapshot in $WORKSPACE_COPY"
 bazel_() { "$BAZEL" --output_user_root="$OUTPUT_ROOT" --max_idle_secs=300 "$@"; }
@@ -69,3 +72,12 @@ bazel_ query 'kind(rule, //...)' 2>"$STATE/query.log" |
 bazel_ test --config=debian --jobs="$JOBS" --local_test_jobs="$JOBS" \
   --keep_going --test_output=errors --test_summary=terse \
   -- "${targets[@]}"
+
+# 4. A separate workspace that depends on @traceprop, as a WORKSPACE-mode
+#    user's does: tests/consumer (a traced gRPC call, checked end to end).
+#    Only when testing everything.
+$everything || exit 0
+version=$(sed -n 's/^ *version = "\([0-9.]*\)",$/\1/p' "$WORKSPACE_COPY/MODULE.bazel" | head -1)
+echo "test_bazel: tests/consumer against @traceprop $version"
+cd "$WORKSPACE_COPY/tests/consumer"
+bazel_ test --jobs="$JOBS" --copt="-DCONSUMER_EXPECTED_VERSION=\"$version\"" //:consumer_test
