@@ -11,7 +11,7 @@ packages=(
   libprotobuf-dev protobuf-compiler libabsl-dev
   libgtest-dev libgmock-dev libbenchmark-dev
   libspdlog-dev libgoogle-glog-dev
-  util-linux procps
+  util-linux procps jq
 )
 if [[ "${1:-}" == "--with-bazel" ]]; then
   packages+=(bazel-bootstrap)
