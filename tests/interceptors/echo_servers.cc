@@ -73,8 +73,9 @@ void StepChecker::Check(const grpc::ServerContextBase& ctx, const char* step,
       }
     }
   }
+  std::lock_guard<std::mutex> lock(mu_);
+  ++seen_[step];
   if (!error.empty()) {
-    std::lock_guard<std::mutex> lock(mu_);
     failures_.push_back(absl::StrCat(step, ": ", error, " (current ",
                                      current.ToTraceParent(), ")"));
   }
@@ -94,6 +95,12 @@ void StepChecker::NoteLeak(const char* where) {
   std::lock_guard<std::mutex> lock(mu_);
   failures_.push_back(
       absl::StrCat(where, ": thread carries ", Current().ToTraceParent()));
+}
+
+int StepChecker::Seen(const std::string& step) const {
+  std::lock_guard<std::mutex> lock(mu_);
+  auto it = seen_.find(step);
+  return it == seen_.end() ? 0 : it->second;
 }
 
 std::vector<std::string> StepChecker::failures() const {

@@ -9,6 +9,7 @@
 
 #include <atomic>
 #include <condition_variable>
+#include <map>
 #include <memory>
 #include <mutex>
 #include <string>
@@ -68,6 +69,8 @@ class StepChecker {
   // NoteLeak records a failure (used by the drain loops).
   void NoteLeak(const char* where);
   std::vector<std::string> failures() const;
+  // Seen returns how many times Check ran for `step`.
+  int Seen(const std::string& step) const;
   int checks() const { return checks_.load(); }
   void set_trust_incoming(bool trust) { trust_incoming_ = trust; }
   // FillResponse writes the headers the call received and the server span.
@@ -77,6 +80,7 @@ class StepChecker {
  private:
   mutable std::mutex mu_;
   std::vector<std::string> failures_;
+  std::map<std::string, int> seen_;
   std::atomic<int> checks_{0};
   bool trust_incoming_ = true;  // set before the server starts
 };

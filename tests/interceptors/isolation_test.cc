@@ -162,6 +162,25 @@ TEST_P(IsolationTest, NoTraceLeaksIntoLaterCalls) {
   EXPECT_FALSE(Current().IsValid());
 }
 
+TEST(CancellationTest, ReactorOnCancelSeesTheServerSpan) {
+  EchoServer server(ServerApi::kCallback);
+  auto stub = tpecho::Echo::NewStub(server.TcpChannel());
+  const TraceContext caller = TraceContext::NewRoot();
+  ContextScope scope(caller);
+  grpc::ClientContext ctx;
+  auto stream = stub->Bidi(&ctx);
+  EchoResponse resp;
+  ASSERT_TRUE(stream->Write(EchoRequest()));
+  ASSERT_TRUE(stream->Read(&resp));
+  EXPECT_EQ(resp.server_span().trace_id(), caller.trace_id().ToHex());
+  ctx.TryCancel();
+  EXPECT_FALSE(stream->Finish().ok());
+  server.Shutdown();  // waits for OnCancel and OnDone
+  EXPECT_EQ(server.checker().Seen("cb.Bidi.OnCancel"), 1);
+  EXPECT_EQ(server.checker().Seen("cb.Bidi.OnDone"), 1);
+  EXPECT_THAT(server.checker().failures(), IsEmpty());
+}
+
 INSTANTIATE_TEST_SUITE_P(Servers, IsolationTest,
                          ::testing::Values(ServerApi::kSync,
                                            ServerApi::kCallback,
