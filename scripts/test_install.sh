@@ -12,7 +12,9 @@
 #   3. pkg-config: compile and run tests/consumer/pkgconfig_consumer.cc with
 #      only `pkg-config --cflags --libs traceprop`;
 #   4. subdirectory: build tests/consumer with add_subdirectory(<source>)
-#      and run it.
+#      and run it;
+#   5. FetchContent: configure tests/consumer with FetchContent_MakeAvailable
+#      (the same targets as 4, so it is not built a third time).
 #
 # Environment: JOBS (default 2), BUILD_ROOT (default build/ in the repo; the
 # work happens in $BUILD_ROOT/install-test, recreated each run).
@@ -100,5 +102,12 @@ ninja -C "$WORK/consumer-subdirectory" -j"$JOBS" consumer \
   >"$WORK/consumer-subdirectory.build.log" 2>&1 ||
   { tail -80 "$WORK/consumer-subdirectory.build.log"; exit 1; }
 "$WORK/consumer-subdirectory/consumer"
+
+step "FetchContent consumer (configure and generate only: the build is the add_subdirectory one)"
+cmake -S "$ROOT/tests/consumer" -B "$WORK/consumer-fetchcontent" -G Ninja \
+  -DCMAKE_BUILD_TYPE=RelWithDebInfo -DCONSUMER_MODE=fetchcontent \
+  -DTRACEPROP_SOURCE_DIR="$ROOT" >"$WORK/consumer-fetchcontent.configure.log" 2>&1 ||
+  { cat "$WORK/consumer-fetchcontent.configure.log"; exit 1; }
+echo "ok"
 
 echo "test_install: all consumers built and passed"
