@@ -33,6 +33,7 @@
 #include "absl/functional/any_invocable.h"
 #include "traceprop/context/current.h"
 #include "traceprop/context/trace_context.h"
+#include "traceprop/interceptors/internal/tsan_annotations.h"
 #include "traceprop/interceptors/tracing.h"
 
 namespace traceprop {
@@ -70,14 +71,24 @@ class CqTag {
   CqTag(const CqTag&) = delete;
   CqTag& operator=(const CqTag&) = delete;
 
-  // tag returns the value to pass to gRPC as the operation's tag.
-  void* tag() { return this; }
+  // tag returns the value to pass to gRPC as the operation's tag. (Under
+  // ThreadSanitizer it also marks the hand-off to gRPC, which Run picks up:
+  // the uninstrumented system gRPC's own synchronisation is invisible.)
+  void* tag() {
+    internal::TsanRelease(this);
+    return this;
+  }
 
   // Run executes the step under the tag's context (see the class comment).
   // The step may destroy the object that owns this tag (the last step of a
   // state machine): nothing of the tag is touched after it returns, unless
   // the tag deletes itself.
   void Run(bool ok) {
+    // ThreadSanitizer: gRPC handed the tag back (see tag()), and for a
+    // server call the server interceptor's hooks happened before
+    // (tracing.cc). No-ops without TSan.
+    internal::TsanAcquire(this);
+    if (server_ctx_ != nullptr) internal::TsanAcquire(server_ctx_);
     const bool delete_after_run = delete_after_run_;
     {
       ContextScope scope(server_ctx_ != nullptr ? ServerSpan(*server_ctx_)

@@ -11,6 +11,7 @@
 #include "traceprop/context/current.h"
 #include "traceprop/context/traceparent.h"
 #include "traceprop/interceptors/internal/server_span_registry.h"
+#include "traceprop/interceptors/internal/tsan_annotations.h"
 
 namespace traceprop {
 namespace {
@@ -45,13 +46,51 @@ void Bump(std::atomic<uint64_t>& c) {
   c.fetch_add(1, std::memory_order_relaxed);
 }
 
+// ThreadSanitizer hand-off edges (no-ops without TSan; see
+// internal/tsan_annotations.h). gRPC runs every interceptor for every batch
+// twice: on the thread that starts the batch (pre-hooks, before gRPC takes
+// the batch) and on the thread that completes it (post-hooks, before the
+// application's tag, callback or handler sees the result). gRPC orders the
+// two through its own (uninstrumented) synchronisation, and `methods` is
+// the batch's own object (one per call operation set, one batch in flight
+// at a time), so
+//   - each hook acquires `methods` first: the completing thread sees what
+//     the starting thread did up to its release (messages, metadata, the
+//     application's objects),
+//   - and releases it just before Proceed() hands the batch on.
+// The interceptor releases itself when created and in every hook, and
+// acquires itself in its destructor: gRPC destroys it after its last hook, on
+// any thread. No edge is added between different batches of a client call, so
+// races between concurrent operations of one call (a read and a write in
+// flight) are still reported there. Completion-queue servers: after the
+// post-hooks gRPC 1.51 re-queues the tag
+// (CallOpSet::ContinueFinalizeResultAfterInterception) and another thread may
+// dequeue it, so the server interceptor also releases the call's ServerContext
+// in every hook, which a CqTag bound to that context acquires when it runs
+// (cq_tag.h). That edge is per call, not per batch: for those tags, races
+// between two operations of one call that happen to be ordered in time are not
+// reported.
+void AcquireBatch(InterceptorBatchMethods* methods) {
+  internal::TsanAcquire(methods);
+}
+void ReleaseBatch(InterceptorBatchMethods* methods, const Interceptor* self,
+                  const void* call = nullptr) {
+  internal::TsanRelease(self);
+  if (call != nullptr) internal::TsanRelease(call);
+  internal::TsanRelease(methods);
+}
+
 // ---------------------------------------------------------------- client
 
 class ClientInterceptor final : public Interceptor {
  public:
-  explicit ClientInterceptor(TraceContext call) : call_(std::move(call)) {}
+  explicit ClientInterceptor(TraceContext call) : call_(std::move(call)) {
+    internal::TsanRelease(this);
+  }
+  ~ClientInterceptor() override { internal::TsanAcquire(this); }
 
   void Intercept(InterceptorBatchMethods* methods) override {
+    AcquireBatch(methods);
     if (methods->QueryInterceptionHookPoint(
             InterceptionHookPoints::PRE_SEND_INITIAL_METADATA)) {
       std::multimap<std::string, std::string>* md =
@@ -75,6 +114,7 @@ class ClientInterceptor final : public Interceptor {
         }
       }
     }
+    ReleaseBatch(methods, this);
     methods->Proceed();
   }
 
@@ -104,13 +144,17 @@ class ServerInterceptor final : public Interceptor {
  public:
   ServerInterceptor(const grpc::ServerContextBase* ctx,
                     const ServerOptions* options)
-      : ctx_(ctx), options_(options) {}
+      : ctx_(ctx), options_(options) {
+    internal::TsanRelease(this);
+  }
 
   ~ServerInterceptor() override {
+    internal::TsanAcquire(this);
     if (registered_) internal::UnregisterCallSpans(ctx_, &spans_);
   }
 
   void Intercept(InterceptorBatchMethods* methods) override {
+    AcquireBatch(methods);
     if (!registered_ &&
         methods->QueryInterceptionHookPoint(
             InterceptionHookPoints::POST_RECV_INITIAL_METADATA)) {
@@ -123,9 +167,11 @@ class ServerInterceptor final : public Interceptor {
       // and the thread's previous context is back when Proceed returns.
       // For completion-queue servers Proceed only re-queues the tag.
       ContextScope scope(spans_.server_span);
+      ReleaseBatch(methods, this, ctx_);
       methods->Proceed();
       return;
     }
+    ReleaseBatch(methods, this, ctx_);
     methods->Proceed();
   }
 
