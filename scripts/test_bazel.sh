@@ -69,8 +69,10 @@ bazel_ query 'kind(rule, //...)' 2>"$STATE/query.log" |
   python3 "$WORKSPACE_COPY/bazel/check_target_names.py" "$WORKSPACE_COPY" ||
   { cat "$STATE/query.log" >&2; exit 1; }
 
+# --nocache_test_results: build outputs may be reused from an earlier run,
+# test results never are — every test runs every time.
 bazel_ test --config=debian --jobs="$JOBS" --local_test_jobs="$JOBS" \
-  --keep_going --test_output=errors --test_summary=terse \
+  --nocache_test_results --keep_going --test_output=errors --test_summary=terse \
   -- "${targets[@]}"
 
 # 4. A separate workspace that depends on @traceprop, as a WORKSPACE-mode
@@ -80,4 +82,4 @@ $everything || exit 0
 version=$(sed -n 's/^ *version = "\([0-9.]*\)",$/\1/p' "$WORKSPACE_COPY/MODULE.bazel" | head -1)
 echo "test_bazel: tests/consumer against @traceprop $version"
 cd "$WORKSPACE_COPY/tests/consumer"
-bazel_ test --jobs="$JOBS" --copt="-DCONSUMER_EXPECTED_VERSION=\"$version\"" //:consumer_test
+bazel_ test --jobs="$JOBS" --nocache_test_results --copt="-DCONSUMER_EXPECTED_VERSION=\"$version\"" //:consumer_test
