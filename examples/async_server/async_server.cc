@@ -1,7 +1,7 @@
 // async_server — a completion-queue Relay server drained by several threads.
 //
-//   async_server --port 0 --threads 3 --name async   # "listening on
-//   127.0.0.1:PORT"
+//   async_server --port 0 --threads 3 --name async  # prints "listening on
+//                                                    # 127.0.0.1:PORT"
 //
 // In the async API the handler is not a function gRPC calls: it is a state
 // machine whose steps run on whichever thread drains the queue, so nothing
@@ -15,7 +15,10 @@
 // Forward with a non-empty route calls the next hop with an async client
 // call on the same queue; the traced channel takes Current() — the server
 // span, inside a step — when the call is created, so the next hop continues
-// the trace. Every step logs; every line carries the trace. Implements
+// the trace; its deadline and cancellation follow the incoming call. Every
+// step logs; every line carries the trace, and nothing the peer sent is
+// logged unescaped. On SIGTERM it stops within --grace_ms, shutting the
+// queue down only after the last call is gone (see main). Implements
 // examples/proto/relay.proto, so it can be any hop of a relay chain.
 
 #include <grpcpp/grpcpp.h>
@@ -23,6 +26,8 @@
 
 #include <algorithm>
 #include <chrono>
+#include <condition_variable>
+#include <cstdlib>
 #include <iostream>
 #include <map>
 #include <memory>
@@ -35,7 +40,6 @@
 #include "absl/flags/parse.h"
 #include "absl/flags/usage.h"
 #include "absl/strings/str_cat.h"
-#include "absl/strings/str_join.h"
 #include "spdlog/sinks/stdout_color_sinks.h"
 #include "spdlog/spdlog.h"
 #include "traceprop/context/current.h"
@@ -50,6 +54,9 @@
 ABSL_FLAG(int, port, 0, "port to listen on (127.0.0.1); 0 picks a free one");
 ABSL_FLAG(std::string, name, "async", "this hop's name (Hop.service)");
 ABSL_FLAG(int, threads, 3, "threads draining the completion queue");
+ABSL_FLAG(int, grace_ms, 2000,
+          "on SIGTERM: how long in-flight calls may finish before they are "
+          "cancelled (their downstream calls with them)");
 
 namespace {
 
@@ -77,11 +84,33 @@ class Stubs {
   std::map<std::string, std::unique_ptr<Relay::Stub>> stubs_;  // by mu_
 };
 
+// Shared is what every call uses. `live` counts Call objects: the queue may
+// only be shut down once it is 0, because a live call can still start an
+// operation on it (a Finish, a downstream call), and starting one on a shut
+// down queue aborts the process.
 struct Shared {
   std::string name;
   Relay::AsyncService service;
   std::unique_ptr<grpc::ServerCompletionQueue> cq;
   Stubs stubs;
+
+  std::mutex mu;
+  std::condition_variable all_gone;
+  int live = 0;  // by mu
+
+  void Add() {
+    std::lock_guard<std::mutex> lock(mu);
+    ++live;
+  }
+  void Remove() {
+    std::lock_guard<std::mutex> lock(mu);
+    if (--live == 0) all_gone.notify_all();
+  }
+  // WaitAllGone blocks until no Call is left (or `deadline`); true if none.
+  bool WaitAllGone(std::chrono::steady_clock::time_point deadline) {
+    std::unique_lock<std::mutex> lock(mu);
+    return all_gone.wait_until(lock, deadline, [this] { return live == 0; });
+  }
 };
 
 // Call is one Forward call: received -> (forwarded) -> finished. It owns
@@ -90,10 +119,12 @@ struct Shared {
 class Call {
  public:
   explicit Call(Shared* shared) : shared_(shared) {
+    shared_->Add();
     shared_->service.RequestForward(&ctx_, &request_, &responder_,
                                     shared_->cq.get(), shared_->cq.get(),
                                     step_.tag());
   }
+  ~Call() { shared_->Remove(); }
 
  private:
   enum class State { kReceiving, kForwarding, kFinishing };
@@ -120,7 +151,7 @@ class Call {
 
   void Received() {
     spdlog::info("step 1 on {}: Forward received, route=[{}]", drainer,
-                 absl::StrJoin(request_.route(), ","));
+                 traceprop_examples::PrintableRoute(request_.route()));
     auto* hop = reply_.add_hops();
     hop->set_service(shared_->name);
     hop->set_traceparent(
@@ -131,34 +162,33 @@ class Call {
       Finish(grpc::Status::OK);
       return;
     }
-    for (const std::string& entry : request_.route()) {
-      absl::Status valid = traceprop_examples::ValidateHop(entry);
-      if (!valid.ok()) {
-        Finish(
-            grpc::Status(grpc::StatusCode::INVALID_ARGUMENT,
-                         absl::StrCat(shared_->name, ": ", valid.message())));
-        return;
-      }
+    absl::Status valid = traceprop_examples::ValidateRoute(request_);
+    if (!valid.ok()) {
+      Finish(grpc::Status(grpc::StatusCode::INVALID_ARGUMENT,
+                          absl::StrCat(shared_->name, ": ", valid.message())));
+      return;
     }
     next_ = request_.route(0);
-    ForwardRequest downstream;
-    downstream.mutable_route()->CopyFrom(request_.route());
-    downstream.mutable_route()->erase(downstream.mutable_route()->begin());
-    downstream.set_payload(request_.payload());
-    client_ctx_.set_deadline(std::chrono::system_clock::now() +
-                             std::chrono::seconds(10));
+    // The incoming deadline bounds the downstream call, and cancelling the
+    // incoming call (the client, or Shutdown's grace period running out)
+    // cancels it: FromServerContext propagates both.
+    client_ctx_ = grpc::ClientContext::FromServerContext(ctx_);
+    traceprop_examples::CapDeadline(ctx_.deadline(), client_ctx_.get());
     // Created inside a step: the client interceptor sees the server span as
     // Current() and sends a child of it.
-    rpc_ = shared_->stubs.For(next_)->AsyncForward(&client_ctx_, downstream,
-                                                   shared_->cq.get());
+    spdlog::info("forwarding to {}", next_);
+    rpc_ = shared_->stubs.For(next_)->AsyncForward(
+        client_ctx_.get(), traceprop_examples::DownstreamRequest(request_),
+        shared_->cq.get());
     state_ = State::kForwarding;
     rpc_->Finish(&downstream_reply_, &downstream_status_, step_.tag());
   }
 
   void Forwarded() {
-    spdlog::info(
-        "step 2 on {}: {} answered: {}", drainer, next_,
-        downstream_status_.ok() ? "OK" : downstream_status_.error_message());
+    spdlog::info("step 2 on {}: {} answered: {}", drainer, next_,
+                 downstream_status_.ok() ? "OK"
+                                         : traceprop_examples::Printable(
+                                               downstream_status_.error_message()));
     if (!downstream_status_.ok()) {
       Finish(grpc::Status(downstream_status_.error_code(),
                           absl::StrCat(shared_->name, ": hop ", next_, ": ",
@@ -174,7 +204,8 @@ class Call {
     if (status.ok()) {
       responder_.Finish(reply_, status, step_.tag());
     } else {
-      spdlog::warn("failing the call: {}", status.error_message());
+      spdlog::warn("failing the call: {}",
+                   traceprop_examples::Printable(status.error_message()));
       responder_.FinishWithError(status, step_.tag());
     }
   }
@@ -189,7 +220,7 @@ class Call {
   traceprop::CqTag step_{&ctx_, [this](bool ok) { Proceed(ok); }};
   // The downstream call, when there is one.
   std::string next_;
-  grpc::ClientContext client_ctx_;
+  std::unique_ptr<grpc::ClientContext> client_ctx_;
   std::unique_ptr<grpc::ClientAsyncResponseReader<ForwardReply>> rpc_;
   ForwardReply downstream_reply_;
   grpc::Status downstream_status_;
@@ -241,11 +272,31 @@ int main(int argc, char** argv) {
   spdlog::info("{} serving traceprop.examples.Relay (async, {} threads)",
                shared.name, drainers.size());
 
+  // Shutdown, in the order production services need:
+  //  1. SIGTERM/SIGINT arrives (blocked in every thread, taken here);
+  //  2. Shutdown(deadline) stops accepting calls at once and lets in-flight
+  //     calls finish until the grace period ends, then cancels the rest;
+  //     each cancelled call cancels its downstream call (FromServerContext),
+  //     whose Finish tag then comes back at once. The drainers keep running
+  //     all the while: every step still needs them;
+  //  3. wait until every Call has run its last step and deleted itself: only
+  //     then can nothing start another operation on the queue;
+  //  4. shut the queue down, let the drainers empty it, join them; exit 0.
   int sig = 0;
   sigwait(&stop_signals, &sig);
-  spdlog::info("signal {}: shutting down", sig);
-  server->Shutdown(std::chrono::system_clock::now() + std::chrono::seconds(2));
-  shared.cq->Shutdown();  // after the server: the drainers finish the rest
+  const auto grace = std::chrono::milliseconds(absl::GetFlag(FLAGS_grace_ms));
+  spdlog::info("signal {}: shutting down (grace {} ms)", sig, grace.count());
+  server->Shutdown(std::chrono::system_clock::now() + grace);
+  // Cancelled calls finish within moments; the bound only guards against a
+  // bug turning into a hang (the process then exits 1, never aborts).
+  const bool drained =
+      shared.WaitAllGone(std::chrono::steady_clock::now() + grace +
+                         std::chrono::seconds(5));
+  if (!drained) {  // never shut a queue down under a live call
+    spdlog::error("calls still open after shutdown; exiting anyway");
+    std::_Exit(1);
+  }
+  shared.cq->Shutdown();
   for (std::thread& t : drainers) t.join();
   spdlog::info("stopped");
   return 0;

@@ -12,7 +12,9 @@
 //      traceprop::ContextScope scope(traceprop::ServerSpan(*ctx_));
 //  - a client callback (stub->async()->Forward(..., callback)) runs on a
 //    gRPC thread too: traceprop::Wrap binds the handler's context to it.
-// Every log line carries the trace. Stops on SIGINT/SIGTERM.
+// Deadlines and cancellation pass on to the next hop; every log line
+// carries the trace and nothing the peer sent is logged unescaped. Stops on
+// SIGINT/SIGTERM within --grace_ms.
 
 #include <grpcpp/grpcpp.h>
 #include <signal.h>
@@ -28,7 +30,6 @@
 #include "absl/flags/parse.h"
 #include "absl/flags/usage.h"
 #include "absl/strings/str_cat.h"
-#include "absl/strings/str_join.h"
 #include "spdlog/sinks/stdout_color_sinks.h"
 #include "spdlog/spdlog.h"
 #include "traceprop/context/current.h"
@@ -43,6 +44,9 @@
 
 ABSL_FLAG(int, port, 0, "port to listen on (127.0.0.1); 0 picks a free one");
 ABSL_FLAG(std::string, name, "callback", "this hop's name (Hop.service)");
+ABSL_FLAG(int, grace_ms, 2000,
+          "on SIGTERM: how long in-flight calls may finish before they are "
+          "cancelled (their downstream calls with them)");
 
 namespace {
 
@@ -76,52 +80,54 @@ class RelayService final : public Relay::CallbackService {
     hop->set_tracestate(traceprop_examples::JoinedMetadata(*ctx, "tracestate"));
     traceprop_examples::FillSpan(traceprop::Current(), hop);
     spdlog::info("Forward received, route=[{}]",
-                 absl::StrJoin(request->route(), ","));
+                 traceprop_examples::PrintableRoute(request->route()));
     if (request->route().empty()) {
       reactor->Finish(grpc::Status::OK);
       return reactor;
     }
-    for (const std::string& entry : request->route()) {
-      absl::Status valid = traceprop_examples::ValidateHop(entry);
-      if (!valid.ok()) {
-        reactor->Finish(
-            grpc::Status(grpc::StatusCode::INVALID_ARGUMENT,
-                         absl::StrCat(name_, ": ", valid.message())));
-        return reactor;
-      }
+    absl::Status valid = traceprop_examples::ValidateRoute(*request);
+    if (!valid.ok()) {
+      reactor->Finish(grpc::Status(grpc::StatusCode::INVALID_ARGUMENT,
+                                   absl::StrCat(name_, ": ", valid.message())));
+      return reactor;
     }
 
-    // The downstream call lives until its callback has run.
+    // The downstream call lives until its callback has run. Its deadline is
+    // the incoming one, and cancelling the incoming call (the client, or
+    // Shutdown's grace period running out) cancels it:
+    // FromCallbackServerContext propagates both.
     struct Downstream {
-      grpc::ClientContext ctx;
+      std::unique_ptr<grpc::ClientContext> ctx;
       ForwardRequest request;
       ForwardReply reply;
     };
     auto* call = new Downstream;
     const std::string next = request->route(0);
-    call->request.mutable_route()->CopyFrom(request->route());
-    call->request.mutable_route()->erase(
-        call->request.mutable_route()->begin());
-    call->request.set_payload(request->payload());
-    call->ctx.set_deadline(std::chrono::system_clock::now() +
-                           std::chrono::seconds(10));
+    call->request = traceprop_examples::DownstreamRequest(*request);
+    call->ctx = grpc::ClientContext::FromCallbackServerContext(*ctx);
+    traceprop_examples::CapDeadline(ctx->deadline(), call->ctx.get());
     // The call is created here, under the server span (the traced channel
     // sends a child of it). Its callback runs on a gRPC thread: Wrap makes
     // the server span current there too.
+    spdlog::info("forwarding to {}", next);
     StubFor(next)->async()->Forward(
-        &call->ctx, &call->request, &call->reply,
+        call->ctx.get(), &call->request, &call->reply,
         traceprop::Wrap([this, call, reply, reactor, next](grpc::Status s) {
           spdlog::info("{} answered: {}", next,
-                       s.ok() ? "OK" : s.error_message());
+                       s.ok() ? "OK"
+                              : traceprop_examples::Printable(s.error_message()));
+          grpc::Status status = grpc::Status::OK;
           if (s.ok()) {
             reply->mutable_hops()->MergeFrom(call->reply.hops());
-            reactor->Finish(grpc::Status::OK);
           } else {
-            reactor->Finish(grpc::Status(
+            status = grpc::Status(
                 s.error_code(),
-                absl::StrCat(name_, ": hop ", next, ": ", s.error_message())));
+                absl::StrCat(name_, ": hop ", next, ": ", s.error_message()));
           }
+          // Everything of the downstream call goes before Finish: once the
+          // reactor is finished, Shutdown may return and main may exit.
           delete call;
+          reactor->Finish(status);
         }));
     return reactor;
   }
@@ -245,10 +251,18 @@ int main(int argc, char** argv) {
   std::cout << "listening on 127.0.0.1:" << port << std::endl;
   spdlog::info("{} serving Relay and Ticker (callback API)", name);
 
+  // Shutdown, in the order production services need:
+  //  1. SIGTERM/SIGINT arrives (blocked in every thread, taken here);
+  //  2. Shutdown(deadline) stops accepting calls at once and lets in-flight
+  //     calls finish until the grace period ends, then cancels the rest;
+  //     each cancelled call cancels its downstream call, whose callback then
+  //     runs at once and finishes the reactor;
+  //  3. Shutdown returns when every reactor is done (OnDone ran); exit 0.
   int sig = 0;
   sigwait(&stop_signals, &sig);
-  spdlog::info("signal {}: shutting down", sig);
-  server->Shutdown(std::chrono::system_clock::now() + std::chrono::seconds(2));
+  const auto grace = std::chrono::milliseconds(absl::GetFlag(FLAGS_grace_ms));
+  spdlog::info("signal {}: shutting down (grace {} ms)", sig, grace.count());
+  server->Shutdown(std::chrono::system_clock::now() + grace);
   spdlog::info("stopped");
   return 0;
 }

@@ -11,12 +11,20 @@
 // which is how scripts feed hand-written or malformed headers to a relay.
 // --traceparent takes a comma-separated list: one metadata value each.
 //
-// Exit status: 0 on success, 1 when the RPC fails (the status is printed on
+// --concurrent N sends N calls at once (each in a trace of its own) and
+// prints how they ended ("N calls: OK=n CANCELLED=n ..."), for load and
+// shutdown tests. What the hops received is printed escaped: it came from
+// the network.
+//
+// Exit status: 0 on success, 1 when an RPC fails (the status is printed on
 // stderr), 2 on bad usage.
 
 #include <grpcpp/grpcpp.h>
 
 #include <chrono>
+#include <condition_variable>
+#include <map>
+#include <mutex>
 #include <iostream>
 #include <memory>
 #include <string>
@@ -48,6 +56,12 @@ ABSL_FLAG(std::string, tracestate, "",
 ABSL_FLAG(bool, unsampled, false, "start the trace with sampled=0");
 ABSL_FLAG(bool, json, false, "print the reply as JSON on stdout");
 ABSL_FLAG(int, deadline_ms, 10000, "deadline of the call");
+ABSL_FLAG(int, hold_ms, 0,
+          "ask the last hop (a relay_server) to wait this long before it "
+          "replies");
+ABSL_FLAG(int, concurrent, 1,
+          "send this many calls at once (each in its own trace) and print "
+          "how they ended instead of the hops");
 
 namespace {
 
@@ -73,11 +87,13 @@ void PrintTree(const traceprop::TraceContext& root, const ForwardReply& reply) {
               << "  parent " << Short(hop.parent_span_id())
               << (hop.sampled() ? "  sampled" : "  not sampled") << "\n";
     std::cout << indent << "   received traceparent: "
-              << (hop.traceparent().empty() ? "(none)" : hop.traceparent())
+              << (hop.traceparent().empty()
+                      ? "(none)"
+                      : traceprop_examples::Printable(hop.traceparent(), 512))
               << "\n";
     if (!hop.tracestate().empty()) {
-      std::cout << indent << "   received tracestate:  " << hop.tracestate()
-                << "\n";
+      std::cout << indent << "   received tracestate:  "
+                << traceprop_examples::Printable(hop.tracestate(), 512) << "\n";
     }
     indent += "   ";
   }
@@ -95,6 +111,41 @@ void PrintJson(const traceprop::TraceContext& root, const ForwardReply& reply) {
             << "\",\"span_id\":\""
             << (root.IsValid() ? root.span_id().ToHex() : "") << "\"},"
             << hops.substr(1) << "\n";
+}
+
+// SendConcurrently sends `n` copies of `request` at once, each under a new
+// root trace, waits for all of them and prints how many ended with which
+// status code. Returns the process exit status.
+int SendConcurrently(Relay::Stub* stub, const ForwardRequest& request, int n,
+                     std::chrono::milliseconds deadline) {
+  struct Call {
+    grpc::ClientContext ctx;
+    ForwardReply reply;
+  };
+  std::vector<std::unique_ptr<Call>> calls;
+  std::mutex mu;
+  std::condition_variable all_done;
+  std::map<std::string, int> codes;  // by mu
+  int done = 0;                      // by mu
+  for (int i = 0; i < n; ++i) {
+    calls.push_back(std::make_unique<Call>());
+    Call* call = calls.back().get();
+    call->ctx.set_deadline(std::chrono::system_clock::now() + deadline);
+    traceprop::ContextScope scope(traceprop::TraceContext::NewRoot(true));
+    stub->async()->Forward(&call->ctx, &request, &call->reply,
+                           [&](grpc::Status status) {
+                             std::lock_guard<std::mutex> lock(mu);
+                             ++codes[traceprop_examples::StatusCodeName(
+                                 status.error_code())];
+                             if (++done == n) all_done.notify_all();
+                           });
+  }
+  std::unique_lock<std::mutex> lock(mu);
+  all_done.wait(lock, [&] { return done == n; });
+  std::cout << n << " calls:";
+  for (const auto& [code, count] : codes) std::cout << " " << code << "=" << count;
+  std::cout << std::endl;
+  return codes["OK"] == n ? 0 : 1;
 }
 
 }  // namespace
@@ -128,10 +179,15 @@ int main(int argc, char** argv) {
   ForwardRequest request;
   for (size_t i = 1; i < route.size(); ++i) request.add_route(route[i]);
   request.set_payload(absl::GetFlag(FLAGS_payload));
+  request.set_hold_ms(absl::GetFlag(FLAGS_hold_ms));
+  const auto deadline = std::chrono::milliseconds(absl::GetFlag(FLAGS_deadline_ms));
+  if (absl::GetFlag(FLAGS_concurrent) > 1) {
+    return SendConcurrently(&stub, request, absl::GetFlag(FLAGS_concurrent),
+                            deadline);
+  }
 
   grpc::ClientContext ctx;
-  ctx.set_deadline(std::chrono::system_clock::now() +
-                   std::chrono::milliseconds(absl::GetFlag(FLAGS_deadline_ms)));
+  ctx.set_deadline(std::chrono::system_clock::now() + deadline);
   for (const std::string& tp : traceparents) ctx.AddMetadata("traceparent", tp);
   if (!tracestate.empty()) ctx.AddMetadata("tracestate", tracestate);
 
@@ -148,10 +204,12 @@ int main(int argc, char** argv) {
   ForwardReply reply;
   grpc::Status status = stub.Forward(&ctx, request, &reply);
   if (!status.ok()) {
-    spdlog::error("Forward failed: {}", status.error_message());
+    const std::string message =
+        traceprop_examples::Printable(status.error_message(), 512);
+    spdlog::error("Forward failed: {}", message);
     std::cerr << "error: "
               << traceprop_examples::StatusCodeName(status.error_code()) << ": "
-              << status.error_message() << "\n";
+              << message << "\n";
     return 1;
   }
   spdlog::info("{} hops answered", reply.hops_size());

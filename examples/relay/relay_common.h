@@ -4,14 +4,17 @@
 #ifndef TRACEPROP_EXAMPLES_RELAY_RELAY_COMMON_H_
 #define TRACEPROP_EXAMPLES_RELAY_RELAY_COMMON_H_
 
+#include <grpcpp/client_context.h>
 #include <grpcpp/server_context.h>
 
+#include <chrono>
 #include <cstdlib>
 #include <string>
 
 #include "absl/status/status.h"
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_join.h"
 #include "absl/strings/string_view.h"
 #include "traceprop/context/trace_context.h"
 #include "traceprop/examples/proto/relay.pb.h"
@@ -31,6 +34,43 @@ inline std::string JoinedMetadata(const grpc::ServerContextBase& ctx,
   return out;
 }
 
+// Printable returns `text` — which came from the network (a payload, a
+// route entry, a peer's error message) — safe to put in a log line or on a
+// terminal: printable ASCII stays as it is, a backslash is doubled, and
+// every other byte (CR, LF, ESC, any control or non-ASCII byte) becomes a
+// visible escape (\r, \n, \t, \x1b, \xff), so it can neither start a forged
+// log line nor move the cursor. Cut to `max_bytes` of input, with the
+// original size appended when cut.
+inline std::string Printable(absl::string_view text, size_t max_bytes = 128) {
+  static constexpr char kHex[] = "0123456789abcdef";
+  std::string out;
+  for (unsigned char c : text.substr(0, max_bytes)) {
+    if (c == '\\') {
+      out += "\\\\";
+    } else if (c >= 0x20 && c < 0x7f) {
+      out += static_cast<char>(c);
+    } else if (c == '\r') {
+      out += "\\r";
+    } else if (c == '\n') {
+      out += "\\n";
+    } else if (c == '\t') {
+      out += "\\t";
+    } else {
+      out += {'\\', 'x', kHex[c >> 4], kHex[c & 0xf]};
+    }
+  }
+  if (text.size() > max_bytes) absl::StrAppend(&out, "...(", text.size(), " bytes)");
+  return out;
+}
+
+// PrintableRoute is Printable for a list of route entries, comma-joined.
+template <typename Entries>
+std::string PrintableRoute(const Entries& entries) {
+  return absl::StrJoin(entries, ",", [](std::string* out, const auto& entry) {
+    out->append(Printable(entry, 64));
+  });
+}
+
 // ValidateHop checks that `hop` is "host:port" with a non-empty host and a
 // port in 1..65535; InvalidArgument naming the entry otherwise.
 inline absl::Status ValidateHop(absl::string_view hop) {
@@ -40,7 +80,18 @@ inline absl::Status ValidateHop(absl::string_view hop) {
       !absl::SimpleAtoi(hop.substr(colon + 1), &port) || port < 1 ||
       port > 65535 || hop.find_first_of(" ,/") != absl::string_view::npos) {
     return absl::InvalidArgumentError(
-        absl::StrCat("route entry '", hop, "' is not host:port"));
+        absl::StrCat("route entry '", Printable(hop, 64),
+                     "' is not host:port"));
+  }
+  return absl::OkStatus();
+}
+
+// ValidateRoute checks every entry of the request's route with ValidateHop.
+inline absl::Status ValidateRoute(
+    const traceprop::examples::ForwardRequest& request) {
+  for (const std::string& entry : request.route()) {
+    absl::Status valid = ValidateHop(entry);
+    if (!valid.ok()) return valid;
   }
   return absl::OkStatus();
 }
@@ -66,6 +117,30 @@ inline const char* StatusCodeName(grpc::StatusCode code) {
                                        "UNAUTHENTICATED"};
   int i = static_cast<int>(code);
   return i >= 0 && i < 17 ? kNames[i] : "UNKNOWN_CODE";
+}
+
+// kDownstreamCap bounds a downstream call whose incoming call came without
+// a deadline; an incoming deadline always bounds it (it propagates).
+constexpr std::chrono::seconds kDownstreamCap{10};
+
+// CapDeadline sets the downstream deadline to the cap when the incoming
+// call's deadline (already propagated into `call`) is later than that.
+inline void CapDeadline(std::chrono::system_clock::time_point incoming,
+                        grpc::ClientContext* call) {
+  auto cap = std::chrono::system_clock::now() + kDownstreamCap;
+  if (incoming > cap) call->set_deadline(cap);
+}
+
+// DownstreamRequest is what this hop sends to route(0): the rest of the
+// route, the same payload and hold.
+inline traceprop::examples::ForwardRequest DownstreamRequest(
+    const traceprop::examples::ForwardRequest& request) {
+  traceprop::examples::ForwardRequest downstream;
+  downstream.mutable_route()->CopyFrom(request.route());
+  downstream.mutable_route()->erase(downstream.mutable_route()->begin());
+  downstream.set_payload(request.payload());
+  downstream.set_hold_ms(request.hold_ms());
+  return downstream;
 }
 
 // FillSpan writes the trace fields of `span` (the hop's server span) into

@@ -9,7 +9,8 @@
 // makes the server span current while it runs, and CreateTracedChannel
 // sends a child of it to the next hop. Every log line carries the trace.
 //
-// Stops cleanly on SIGINT/SIGTERM.
+// Deadlines and cancellation pass on to the next hop; nothing the peer sent
+// is logged unescaped. Stops cleanly on SIGINT/SIGTERM within --grace_ms.
 
 #include <grpcpp/grpcpp.h>
 #include <signal.h>
@@ -44,6 +45,9 @@ ABSL_FLAG(std::string, host, "127.0.0.1", "address to listen on");
 ABSL_FLAG(std::string, enqueue_to, "",
           "task_queue address: every Forward also queues a background job "
           "there, in the same trace");
+ABSL_FLAG(int, grace_ms, 2000,
+          "on SIGTERM: how long in-flight calls may finish before they are "
+          "cancelled (their downstream calls with them)");
 
 namespace {
 
@@ -72,47 +76,42 @@ class RelayService final : public Relay::Service {
         traceprop_examples::JoinedMetadata(*ctx, "traceparent"));
     hop->set_tracestate(traceprop_examples::JoinedMetadata(*ctx, "tracestate"));
     traceprop_examples::FillSpan(traceprop::Current(), hop);
-    spdlog::info("Forward from {} payload='{}' route=[{}] traceparent='{}'",
-                 ctx->peer(), request->payload(),
-                 absl::StrJoin(request->route(), ","), hop->traceparent());
+    // Nothing the peer sent goes into the log unescaped: the ids on the line
+    // are the parsed ones, the payload and route are Printable().
+    spdlog::info("Forward from {} payload='{}' route=[{}]", ctx->peer(),
+                 traceprop_examples::Printable(request->payload()),
+                 traceprop_examples::PrintableRoute(request->route()));
 
     if (tasks_ != nullptr) {
       grpc::Status queued = EnqueueFollowUp(*ctx, request->payload());
       if (!queued.ok()) return queued;
     }
-    if (request->route().empty()) {
-      spdlog::info("last hop: replying");
-      return grpc::Status::OK;
-    }
-    for (const std::string& entry : request->route()) {
-      absl::Status valid = traceprop_examples::ValidateHop(entry);
-      if (!valid.ok()) {
-        spdlog::warn("bad request: {}", std::string(valid.message()));
-        return grpc::Status(grpc::StatusCode::INVALID_ARGUMENT,
-                            absl::StrCat(name_, ": ", valid.message()));
-      }
+    if (request->route().empty()) return Hold(*ctx, request->hold_ms());
+    absl::Status valid = traceprop_examples::ValidateRoute(*request);
+    if (!valid.ok()) {
+      spdlog::warn("bad request: {}", std::string(valid.message()));
+      return grpc::Status(grpc::StatusCode::INVALID_ARGUMENT,
+                          absl::StrCat(name_, ": ", valid.message()));
     }
 
     const std::string& next = request->route(0);
-    ForwardRequest downstream;
-    downstream.mutable_route()->CopyFrom(request->route());
-    downstream.mutable_route()->erase(downstream.mutable_route()->begin());
-    downstream.set_payload(request->payload());
-
-    // Deadline and cancellation follow the incoming call.
+    // The incoming deadline bounds the downstream call and cancelling the
+    // incoming call (by the client, or by Shutdown's grace period running
+    // out) cancels it: FromServerContext propagates both.
     std::unique_ptr<grpc::ClientContext> call =
         grpc::ClientContext::FromServerContext(*ctx);
-    auto limit = std::chrono::system_clock::now() + std::chrono::seconds(10);
-    if (ctx->deadline() > limit) call->set_deadline(limit);
+    traceprop_examples::CapDeadline(ctx->deadline(), call.get());
 
     ForwardReply downstream_reply;
     spdlog::info("forwarding to {}", next);
     grpc::Status status =
-        StubFor(next)->Forward(call.get(), downstream, &downstream_reply);
+        StubFor(next)->Forward(call.get(),
+                               traceprop_examples::DownstreamRequest(*request),
+                               &downstream_reply);
     if (!status.ok()) {
       spdlog::warn("hop {} failed: {}: {}", next,
                    traceprop_examples::StatusCodeName(status.error_code()),
-                   status.error_message());
+                   traceprop_examples::Printable(status.error_message()));
       return grpc::Status(
           status.error_code(),
           absl::StrCat(name_, ": hop ", next, ": ", status.error_message()));
@@ -123,6 +122,31 @@ class RelayService final : public Relay::Service {
   }
 
  private:
+  // Hold is the last hop's reply: after `hold_ms` (at most 60 s), or as soon
+  // as the call is cancelled or its deadline passes. The sync API has no
+  // cancellation callback, so it checks ctx.IsCancelled() every 5 ms.
+  grpc::Status Hold(const grpc::ServerContext& ctx, int hold_ms) {
+    if (hold_ms <= 0) {
+      spdlog::info("last hop: replying");
+      return grpc::Status::OK;
+    }
+    const auto start = std::chrono::steady_clock::now();
+    const auto until = start + std::chrono::milliseconds(std::min(hold_ms, 60000));
+    bool cancelled = false;
+    while (std::chrono::steady_clock::now() < until) {
+      if (ctx.IsCancelled()) {
+        cancelled = true;
+        break;
+      }
+      std::this_thread::sleep_for(std::chrono::milliseconds(5));
+    }
+    const auto held = std::chrono::duration_cast<std::chrono::milliseconds>(
+        std::chrono::steady_clock::now() - start);
+    spdlog::info("held {} ms: {}", held.count(),
+                 cancelled ? "cancelled" : "replying");
+    return cancelled ? grpc::Status::CANCELLED : grpc::Status::OK;
+  }
+
   // EnqueueFollowUp queues background work for this request; the traced
   // channel carries the server span to the queue, which keeps it in the job.
   grpc::Status EnqueueFollowUp(const grpc::ServerContext& ctx,
@@ -132,12 +156,15 @@ class RelayService final : public Relay::Service {
         std::min(ctx.deadline(),
                  std::chrono::system_clock::now() + std::chrono::seconds(5)));
     traceprop::examples::EnqueueRequest job;
-    job.set_work(absl::StrCat("follow-up of '", payload, "' from ", name_));
+    job.set_work(absl::StrCat("follow-up of '",
+                              traceprop_examples::Printable(payload, 64),
+                              "' from ", name_));
     job.set_mode(traceprop::examples::CONTINUE);
     traceprop::examples::EnqueueReply queued;
     grpc::Status status = tasks_->Enqueue(&call, job, &queued);
     if (!status.ok()) {
-      spdlog::warn("enqueue failed: {}", status.error_message());
+      spdlog::warn("enqueue failed: {}",
+                   traceprop_examples::Printable(status.error_message()));
       return grpc::Status(
           status.error_code(),
           absl::StrCat(name_, ": task queue: ", status.error_message()));
@@ -206,12 +233,20 @@ int main(int argc, char** argv) {
             << std::endl;
   spdlog::info("{} serving traceprop.examples.Relay", name);
 
+  // Shutdown, in the order production services need:
+  //  1. SIGTERM/SIGINT arrives (blocked in every thread, taken here);
+  //  2. Shutdown(deadline) stops accepting calls at once and lets in-flight
+  //     calls finish until the grace period ends, then cancels the rest;
+  //     each cancelled call cancels its downstream call (FromServerContext),
+  //     so handlers blocked on a next hop return at once;
+  //  3. Wait() returns when every handler has returned; main exits 0.
   std::thread stopper([&] {
     int sig = 0;
     sigwait(&stop_signals, &sig);
-    spdlog::info("signal {}: shutting down", sig);
+    spdlog::info("signal {}: shutting down (grace {} ms)", sig,
+                 absl::GetFlag(FLAGS_grace_ms));
     server->Shutdown(std::chrono::system_clock::now() +
-                     std::chrono::seconds(2));
+                     std::chrono::milliseconds(absl::GetFlag(FLAGS_grace_ms)));
   });
   server->Wait();
   stopper.join();

@@ -70,7 +70,11 @@ function startNodeRelay(name) {
       const client = newClient(next);
       // The handler runs in the server span's context: the instrumented
       // client starts a child client span and injects its traceparent.
-      forward(client, { route: route.slice(1), payload: call.request.payload })
+      forward(client, {
+        route: route.slice(1),
+        payload: call.request.payload,
+        hold_ms: call.request.hold_ms,
+      })
         .then((reply) => callback(null, { hops: [hop, ...reply.hops] }))
         .catch((err) => callback({
           code: err.code === undefined ? grpc.status.UNAVAILABLE : err.code,
