@@ -11,7 +11,9 @@
 
 #include <grpcpp/grpcpp.h>
 
+#include <algorithm>
 #include <chrono>
+#include <cstdint>
 #include <iostream>
 #include <string>
 
@@ -26,11 +28,21 @@
 #include "traceprop/interceptors/tracing.h"
 #include "traceprop/logging/spdlog_setup.h"
 
+// Printable: escapes text from the network before it is logged.
+#include "../relay/relay_common.h"
+
 ABSL_FLAG(std::string, target, "", "task_queue address host:port");
 ABSL_FLAG(std::string, work, "resize image", "the job's work");
 ABSL_FLAG(std::string, mode, "continue", "continue | new");
 ABSL_FLAG(bool, drain, false, "only wait until every queued job has run");
 ABSL_FLAG(bool, json, false, "print JSON on stdout");
+ABSL_FLAG(int, jobs, 0,
+          "enqueue this many jobs (continue mode, --work_bytes of work "
+          "each) one after the other, then drain; prints how many were "
+          "queued");
+ABSL_FLAG(int, work_bytes, 1024, "with --jobs: size of each job's work");
+ABSL_FLAG(uint64_t, wait_id, 0,
+          "only wait for job N and print its result (or why there is none)");
 
 namespace {
 
@@ -47,8 +59,10 @@ std::string ToJson(const google::protobuf::Message& m) {
 
 grpc::Status Call(const std::string& what, grpc::Status status) {
   if (!status.ok()) {
-    spdlog::error("{} failed: {}", what, status.error_message());
-    std::cerr << "error: " << what << ": " << status.error_message() << "\n";
+    const std::string message =
+        traceprop_examples::Printable(status.error_message(), 512);
+    spdlog::error("{} failed: {}", what, message);
+    std::cerr << "error: " << what << ": " << message << "\n";
   }
   return status;
 }
@@ -84,6 +98,38 @@ int main(int argc, char** argv) {
     return 0;
   }
 
+  if (absl::GetFlag(FLAGS_wait_id) > 0) {
+    grpc::ClientContext ctx;
+    ctx.set_deadline(deadline());
+    WaitRequest wait;
+    wait.set_id(absl::GetFlag(FLAGS_wait_id));
+    JobResult result;
+    if (!Call("Wait", stub.Wait(&ctx, wait, &result)).ok()) return 1;
+    std::cout << ToJson(result) << "\n";
+    return 0;
+  }
+
+  if (absl::GetFlag(FLAGS_jobs) > 0) {
+    EnqueueRequest request;
+    request.set_work(std::string(std::max(0, absl::GetFlag(FLAGS_work_bytes)), 'w'));
+    int queued = 0;
+    for (int i = 0; i < absl::GetFlag(FLAGS_jobs); ++i) {
+      traceprop::SpanScope root;  // each job in a trace of its own
+      grpc::ClientContext ctx;
+      ctx.set_deadline(deadline());
+      EnqueueReply reply;
+      if (!Call("Enqueue", stub.Enqueue(&ctx, request, &reply)).ok()) break;
+      ++queued;
+    }
+    grpc::ClientContext ctx;
+    ctx.set_deadline(deadline());
+    DrainReply drained;
+    grpc::Status status = Call("Drain", stub.Drain(&ctx, DrainRequest(), &drained));
+    std::cout << "queued: " << queued << " jobs; drained: " << drained.completed()
+              << " jobs run\n";
+    return queued == absl::GetFlag(FLAGS_jobs) && status.ok() ? 0 : 1;
+  }
+
   traceprop::SpanScope root;  // a new trace: nothing is current yet
   EnqueueRequest request;
   request.set_work(absl::GetFlag(FLAGS_work));
@@ -94,7 +140,8 @@ int main(int argc, char** argv) {
     ctx.set_deadline(deadline());
     if (!Call("Enqueue", stub.Enqueue(&ctx, request, &queued)).ok()) return 1;
   }
-  spdlog::info("job {} queued under span {}", queued.id(), queued.span_id());
+  spdlog::info("job {} queued under span {}", queued.id(),
+               traceprop_examples::Printable(queued.span_id()));
   JobResult result;
   {
     grpc::ClientContext ctx;
@@ -103,8 +150,9 @@ int main(int argc, char** argv) {
     wait.set_id(queued.id());
     if (!Call("Wait", stub.Wait(&ctx, wait, &result)).ok()) return 1;
   }
-  spdlog::info("job {} ran on {} in trace {}", result.id(), result.worker(),
-               result.trace_id());
+  spdlog::info("job {} ran on {} in trace {}", result.id(),
+               traceprop_examples::Printable(result.worker()),
+               traceprop_examples::Printable(result.trace_id()));
   const traceprop::TraceContext& me = root.context();
   if (absl::GetFlag(FLAGS_json)) {
     std::cout << "{\"client\":{\"trace_id\":\"" << me.trace_id().ToHex()

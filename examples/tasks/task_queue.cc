@@ -26,6 +26,7 @@
 #include <map>
 #include <memory>
 #include <mutex>
+#include <set>
 #include <string>
 #include <thread>
 #include <vector>
@@ -42,9 +43,18 @@
 #include "traceprop/interceptors/tracing.h"
 #include "traceprop/logging/spdlog_setup.h"
 
+// Printable: escapes text from the network before it is logged.
+#include "../relay/relay_common.h"
+
 ABSL_FLAG(int, port, 0, "port to listen on (127.0.0.1); 0 picks a free one");
 ABSL_FLAG(std::string, name, "tasks", "logger name");
 ABSL_FLAG(int, workers, 2, "worker threads");
+ABSL_FLAG(int, max_pending, 10000, "queued jobs at most; more are refused");
+ABSL_FLAG(int, keep_results, 1000, "results kept for Wait, newest first");
+ABSL_FLAG(int, keep_result_mib, 16, "work text kept in results, MiB");
+ABSL_FLAG(int, grace_ms, 2000,
+          "on SIGTERM: how long in-flight calls may finish before they are "
+          "cancelled");
 
 namespace {
 
@@ -64,11 +74,24 @@ std::string Hex(const traceprop::SpanId& id) {
   return id.IsValid() ? id.ToHex() : "";
 }
 
-// JobQueue is the queue plus the results. Thread-safe.
+// JobQueue is the queue plus the results. Thread-safe. Its state is bounded:
+// at most `max_pending` queued jobs (Push refuses more), and the results of
+// the most recent jobs only — at most `keep_results` of them and
+// `keep_bytes` bytes of work text; older results are forgotten, oldest
+// first, and waiting for one says so.
 class JobQueue {
  public:
+  enum class Wait { kDone, kTimeout, kUnknown, kForgotten, kStopping };
+
+  JobQueue(size_t max_pending, size_t keep_results, size_t keep_bytes)
+      : max_pending_(max_pending),
+        keep_results_(keep_results),
+        keep_bytes_(keep_bytes) {}
+
+  // Push queues `job` and returns its id; 0 when the queue is full.
   uint64_t Push(Job job) {
     std::lock_guard<std::mutex> lock(mu_);
+    if (pending_.size() >= max_pending_) return 0;
     uint64_t id = ++last_id_;
     pending_.push_back({id, std::move(job)});
     work_cv_.notify_one();
@@ -83,41 +106,74 @@ class JobQueue {
     *id = pending_.front().first;
     *job = std::move(pending_.front().second);
     pending_.pop_front();
+    running_.insert(*id);
     return true;
   }
 
   void Done(JobResult result) {
     std::lock_guard<std::mutex> lock(mu_);
-    results_[result.id()] = std::move(result);
+    const uint64_t id = result.id();
+    running_.erase(id);
+    kept_bytes_ += result.work().size();
+    results_[id] = std::move(result);
+    order_.push_back(id);
+    while (!order_.empty() &&
+           (order_.size() > keep_results_ || kept_bytes_ > keep_bytes_)) {
+      auto oldest = results_.find(order_.front());
+      kept_bytes_ -= oldest->second.work().size();
+      results_.erase(oldest);
+      order_.pop_front();
+    }
     ++completed_;
     done_cv_.notify_all();
   }
 
-  // WaitFor blocks until job `id` is done or `deadline`; false on timeout
-  // or an id never given out.
-  bool WaitFor(uint64_t id, std::chrono::system_clock::time_point deadline,
+  // WaitFor blocks until job `id` is done, `deadline` passes or the queue
+  // stops taking waiters.
+  Wait WaitFor(uint64_t id, std::chrono::system_clock::time_point deadline,
                JobResult* result) {
     std::unique_lock<std::mutex> lock(mu_);
-    if (id == 0 || id > last_id_) return false;
-    if (!done_cv_.wait_until(lock, deadline,
-                             [&] { return results_.count(id) > 0; })) {
-      return false;
+    if (id == 0 || id > last_id_) return Wait::kUnknown;
+    // Not kept, not queued (the queue holds the newest ids) and not running:
+    // it ran, and its result was dropped to keep the bound.
+    auto forgotten = [&] {
+      const bool queued = !pending_.empty() && id >= pending_.front().first;
+      return results_.count(id) == 0 && !queued && running_.count(id) == 0;
+    };
+    if (!done_cv_.wait_until(lock, deadline, [&] {
+          return stopping_ || results_.count(id) > 0 || forgotten();
+        })) {
+      return Wait::kTimeout;
     }
-    *result = results_[id];
-    return true;
+    auto it = results_.find(id);
+    if (it != results_.end()) {
+      *result = it->second;
+      return Wait::kDone;
+    }
+    return forgotten() ? Wait::kForgotten : Wait::kStopping;
   }
 
-  // Drain blocks until every job pushed so far is done (or `deadline`).
+  // Drain blocks until every job pushed so far is done (or `deadline`, or
+  // the queue stops taking waiters).
   bool Drain(std::chrono::system_clock::time_point deadline,
              uint64_t* completed) {
     std::unique_lock<std::mutex> lock(mu_);
     const uint64_t target = last_id_;
-    bool ok = done_cv_.wait_until(lock, deadline,
-                                  [&] { return completed_ >= target; });
+    bool ok = done_cv_.wait_until(
+        lock, deadline, [&] { return stopping_ || completed_ >= target; });
     *completed = completed_;
-    return ok;
+    return ok && completed_ >= target;
   }
 
+  // StopWaiting makes every Wait and Drain, now and later, return at once,
+  // so that no handler holds up the server's shutdown.
+  void StopWaiting() {
+    std::lock_guard<std::mutex> lock(mu_);
+    stopping_ = true;
+    done_cv_.notify_all();
+  }
+
+  // Close lets the workers exit once the queued jobs are done.
   void Close() {
     std::lock_guard<std::mutex> lock(mu_);
     closed_ = true;
@@ -125,14 +181,21 @@ class JobQueue {
   }
 
  private:
+  const size_t max_pending_;
+  const size_t keep_results_;
+  const size_t keep_bytes_;
   std::mutex mu_;
   std::condition_variable work_cv_;
   std::condition_variable done_cv_;
   uint64_t last_id_ = 0;                          // by mu_
   uint64_t completed_ = 0;                        // by mu_
   bool closed_ = false;                           // by mu_
+  bool stopping_ = false;                         // by mu_
   std::deque<std::pair<uint64_t, Job>> pending_;  // by mu_
   std::map<uint64_t, JobResult> results_;         // by mu_
+  std::deque<uint64_t> order_;     // ids in results_, oldest first; by mu_
+  size_t kept_bytes_ = 0;          // work bytes in results_; by mu_
+  std::set<uint64_t> running_;     // popped, not done (one per worker); by mu_
 };
 
 class TasksService final : public Tasks::Service {
@@ -147,11 +210,17 @@ class TasksService final : public Tasks::Service {
     job.set_mode(request->mode());
     *job.mutable_trace() = traceprop::CurrentTaskPayload();
     const uint64_t id = queue_->Push(std::move(job));
+    if (id == 0) {
+      spdlog::warn("queue full: job refused");
+      return grpc::Status(grpc::StatusCode::RESOURCE_EXHAUSTED,
+                          "the queue is full; retry later");
+    }
     const traceprop::TraceContext& span = traceprop::Current();
     reply->set_id(id);
     reply->set_trace_id(Hex(span.trace_id()));
     reply->set_span_id(Hex(span.span_id()));
-    spdlog::info("enqueued job {} '{}' ({})", id, request->work(),
+    spdlog::info("enqueued job {} '{}' ({})", id,
+                 traceprop_examples::Printable(request->work(), 64),
                  traceprop::examples::TraceMode_Name(request->mode()));
     return grpc::Status::OK;
   }
@@ -160,12 +229,23 @@ class TasksService final : public Tasks::Service {
                     JobResult* result) override {
     auto deadline = std::min(ctx->deadline(), std::chrono::system_clock::now() +
                                                   std::chrono::seconds(30));
-    if (!queue_->WaitFor(request->id(), deadline, result)) {
-      return grpc::Status(
-          grpc::StatusCode::NOT_FOUND,
-          absl::StrCat("job ", request->id(), " unknown or not done in time"));
+    switch (queue_->WaitFor(request->id(), deadline, result)) {
+      case JobQueue::Wait::kDone:
+        return grpc::Status::OK;
+      case JobQueue::Wait::kUnknown:
+        return grpc::Status(grpc::StatusCode::NOT_FOUND,
+                            absl::StrCat("job ", request->id(), " unknown"));
+      case JobQueue::Wait::kForgotten:
+        return grpc::Status(
+            grpc::StatusCode::NOT_FOUND,
+            absl::StrCat("job ", request->id(), " done; its result expired"));
+      case JobQueue::Wait::kStopping:
+        return grpc::Status(grpc::StatusCode::UNAVAILABLE, "shutting down");
+      case JobQueue::Wait::kTimeout:
+        break;
     }
-    return grpc::Status::OK;
+    return grpc::Status(grpc::StatusCode::DEADLINE_EXCEEDED,
+                        absl::StrCat("job ", request->id(), " not done in time"));
   }
 
   grpc::Status Drain(grpc::ServerContext* ctx, const DrainRequest*,
@@ -201,10 +281,12 @@ void RunWorker(JobQueue* queue, const std::string& name) {
     }
     if (mode == traceprop::TaskTrace::kNewTrace && task.origin().IsValid()) {
       spdlog::info("{} runs job {} '{}' in a new trace; origin {} {}", name, id,
-                   job.work(), task.origin().trace_id().ToHex(),
+                   traceprop_examples::Printable(job.work(), 64),
+                   task.origin().trace_id().ToHex(),
                    task.origin().span_id().ToHex());
     } else {
-      spdlog::info("{} runs job {} '{}'", name, id, job.work());
+      spdlog::info("{} runs job {} '{}'", name, id,
+                   traceprop_examples::Printable(job.work(), 64));
     }
     const traceprop::TraceContext& span = traceprop::Current();
     JobResult result;
@@ -240,7 +322,10 @@ int main(int argc, char** argv) {
   spdlog::flush_on(spdlog::level::trace);
   if (!traceprop::logging::InstallSpdlog().ok()) return 1;
 
-  JobQueue queue;
+  JobQueue queue(std::max(1, absl::GetFlag(FLAGS_max_pending)),
+                 std::max(1, absl::GetFlag(FLAGS_keep_results)),
+                 static_cast<size_t>(std::max(0, absl::GetFlag(FLAGS_keep_result_mib)))
+                     << 20);
   std::vector<std::thread> workers;
   for (int i = 0; i < std::max(1, absl::GetFlag(FLAGS_workers)); ++i) {
     workers.emplace_back(RunWorker, &queue, absl::StrCat("worker-", i + 1));
@@ -263,12 +348,18 @@ int main(int argc, char** argv) {
     std::cout << "listening on 127.0.0.1:" << port << std::endl;
     spdlog::info("serving traceprop.examples.Tasks with {} workers",
                  workers.size());
+    // Shutdown: on SIGTERM, release every handler waiting for a job, stop
+    // accepting calls and give in-flight ones --grace_ms; once the server
+    // is down, close the queue and let the workers finish what was queued
+    // (at most --max_pending jobs).
     std::thread stopper([&] {
       int sig = 0;
       sigwait(&stop_signals, &sig);
       spdlog::info("signal {}: shutting down", sig);
-      server->Shutdown(std::chrono::system_clock::now() +
-                       std::chrono::seconds(2));
+      queue.StopWaiting();
+      server->Shutdown(
+          std::chrono::system_clock::now() +
+          std::chrono::milliseconds(absl::GetFlag(FLAGS_grace_ms)));
     });
     server->Wait();
     stopper.join();

@@ -82,6 +82,31 @@ grep -q "\[$t\] \[[0-9a-f]*\] worker-[0-9]* runs job [0-9]* 'follow-up of 'hello
   pass "background job from a relay runs in the request's trace" ||
   fail "background job from a relay runs in the request's trace"
 
+# 5. Bounded state: memory stays flat over 100 000 jobs of 1 KiB (results
+# are kept for the newest 1000 jobs only; an old job's result has expired).
+# ASan's quarantine of freed memory would count as growth: keep it small.
+ASAN_OPTIONS="${ASAN_OPTIONS:+$ASAN_OPTIONS:}quarantine_size_mb=4" \
+  procs_start bounded "$TBIN/task_queue" --port 0 --workers 2 --keep_results 1000
+B=$PROCS_ADDR
+BPID=${PROCS_PIDS[-1]}
+rss_kib() { awk '/^VmRSS:/ {print $2}' "/proc/$1/status"; }
+"$TBIN/task_client" --target "$B" --jobs 20000 --work_bytes 1024 2>>"$PROCS_DIR/client.log" |
+  grep -q "queued: 20000 jobs; drained: 20000" || fail "20 000 jobs queued and run"
+rss1=$(rss_kib "$BPID")
+"$TBIN/task_client" --target "$B" --jobs 80000 --work_bytes 1024 2>>"$PROCS_DIR/client.log" |
+  grep -q "queued: 80000 jobs; drained: 100000" || fail "80 000 more jobs queued and run"
+rss2=$(rss_kib "$BPID")
+growth=$(((rss2 - rss1) / 1024))
+((growth < 24)) &&
+  pass "memory flat over 100 000 jobs: ${rss1} KiB after 20 000, ${rss2} KiB after 100 000" ||
+  fail "memory flat over 100 000 jobs: grew ${growth} MiB (${rss1} -> ${rss2} KiB)"
+err=$("$TBIN/task_client" --target "$B" --wait_id 1 2>&1 >/dev/null || true)
+[[ $err == *"job 1 done; its result expired"* ]] && pass "an old job's result has expired" ||
+  fail "an old job's result has expired ($err)"
+out=$("$TBIN/task_client" --target "$B" --wait_id 100000 2>>"$PROCS_DIR/client.log")
+[[ $(jq -r .id <<<"$out") == 100000 ]] && pass "the newest job's result is kept" ||
+  fail "the newest job's result is kept ($out)"
+
 procs_stop_all
 procs_check_exits && pass "every server exited 0 after SIGTERM" ||
   fail "every server exited 0 after SIGTERM"
