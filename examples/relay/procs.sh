@@ -77,6 +77,19 @@ procs_wait_gone() {
   fi
 }
 
+# procs_stop PID — stops one server started by procs_start (SIGTERM to its
+# group, then as procs_wait_gone) and forgets it; its exit is checked like
+# the others'.
+procs_stop() {
+  local pid=$1 i
+  kill -TERM -- "-$pid" 2>/dev/null || kill -TERM "$pid" 2>/dev/null || true
+  procs_wait_gone "$pid"
+  for i in "${!PROCS_PIDS[@]}"; do
+    [[ ${PROCS_PIDS[$i]} == "$pid" ]] && unset 'PROCS_PIDS[i]'
+  done
+  PROCS_PIDS=("${PROCS_PIDS[@]}")
+}
+
 # procs_check_exits — after procs_stop_all: 0 when every server exited 0
 # after SIGTERM; otherwise prints which did not (and their log tails), 1.
 procs_check_exits() {
