@@ -7,14 +7,15 @@
 // traceprop's client interceptor process-wide (gRPC's global client
 // interceptor), so every call on every channel carries the trace:
 //
-// Example (compiled in tests/consumer/global_tracing.cc, "enable"):
-//   int main() {
-//     // First thing in main(), before any RPC is started:
-//     absl::Status traced = traceprop::EnableGlobalClientTracing();
-//     if (!traced.ok()) std::cerr << traced << "\n";
-//     // Any channel, yours or a library's, now carries the trace.
-//     auto channel = grpc::CreateChannel(
-//         target, grpc::InsecureChannelCredentials());
+// Example (compiled in tests/snippets/callbacks.cc, "enable"):
+//   // First thing in main(), before any RPC starts:
+//   absl::Status traced = traceprop::EnableGlobalClientTracing();
+//   if (!traced.ok()) std::cerr << traced << "\n";
+//
+// Example (compiled in tests/snippets/callbacks.cc, "plain_channel"):
+//   // Every channel, yours or a library's, now carries the trace:
+//   auto channel =
+//       grpc::CreateChannel(target, grpc::InsecureChannelCredentials());
 //
 // Trade-offs (gRPC 1.51's global interceptor is experimental and minimal):
 //  - It must be enabled once, before any RPC starts anywhere in the process

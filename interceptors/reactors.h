@@ -8,7 +8,7 @@
 // client reactor — and make it current around each callback, which they
 // forward to an `OnTraced...` method of the same shape that you override:
 //
-// Example (compiled in tests/consumer/reactor.cc, "server_reactor"):
+// Example (compiled in tests/snippets/callbacks.cc, "server_reactor"):
 //   class Chat : public traceprop::TracedServerBidiReactor<Msg, Msg> {
 //    public:
 //     Chat() { StartRead(&in_); }  // constructed in the handler

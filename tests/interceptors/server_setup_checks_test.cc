@@ -127,10 +127,11 @@ TEST_F(SetupChecksTest, SetInterceptorCreatorsAfterEnableTracingIsReported) {
   builder_->experimental().SetInterceptorCreators({});
   EXPECT_THAT(TakeMessages(), IsEmpty());  // only BuildAndStart knows
   Build();
-  EXPECT_THAT(TakeMessages(),
-              ElementsAre(AllOf(HasSubstr("SetInterceptorCreators"),
-                                HasSubstr("NOT traced"),
-                                HasSubstr("EnableTracing(builder, options, "))));
+  EXPECT_THAT(
+      TakeMessages(),
+      ElementsAre(AllOf(HasSubstr("SetInterceptorCreators"),
+                        HasSubstr("NOT traced"),
+                        HasSubstr("EnableTracing(builder, options, {"))));
   EXPECT_EQ(Call(), "");
   EXPECT_THAT(TakeMessages(), IsEmpty());
 }
