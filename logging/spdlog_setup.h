@@ -91,6 +91,7 @@ absl::Status InstallSpdlog(const SpdlogOptions& options = {});
 // every logger (as InstallSpdlog does) while keeping the trace flag and the
 // other options of the last successful InstallSpdlog (the defaults if there
 // was none); the pattern may use `%&` (or the configured flag) anywhere.
+// Lines are text afterwards, even if InstallSpdlog chose JSON.
 // spdlog::set_pattern itself would install a formatter without the flag,
 // silently removing the ids. Returns InvalidArgument (and changes nothing)
 // for a pattern that does not use the flag. Same thread safety as
