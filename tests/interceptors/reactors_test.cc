@@ -157,14 +157,16 @@ class TracedEcho final : public tpecho::Echo::CallbackService {
     return new Reactor(rec_, ctx, req->responses());
   }
 
-  // Bidi echoes each request; a request tagged "hang" gets no answer, so
-  // the client cancels and OnCancel runs.
+  // Bidi echoes each request; a request tagged "hang" gets no answer (it
+  // counts down hang_seen instead), so the client cancels and OnCancel runs.
   grpc::ServerBidiReactor<EchoRequest, EchoResponse>* Bidi(
       grpc::CallbackServerContext* ctx) override {
     class Reactor : public TracedServerBidiReactor<EchoRequest, EchoResponse> {
      public:
-      Reactor(Recorder* rec, grpc::CallbackServerContext* ctx)
-          : rec_(rec), ctx_(ctx), span_(ServerSpan(*ctx)) {
+      Reactor(Recorder* rec, Latch* hang_seen,
+              grpc::CallbackServerContext* ctx)
+          : rec_(rec), hang_seen_(hang_seen), ctx_(ctx),
+            span_(ServerSpan(*ctx)) {
         StartRead(&req_);
       }
 
@@ -172,7 +174,10 @@ class TracedEcho final : public tpecho::Echo::CallbackService {
       void OnTracedReadDone(bool ok) override {
         rec_->Step("server.Bidi.OnReadDone", span_);
         if (!ok) return FinishOnce(grpc::Status::OK);
-        if (req_.tag() == "hang") return;
+        if (req_.tag() == "hang") {
+          if (hang_seen_ != nullptr) hang_seen_->CountDown();
+          return;
+        }
         StepChecker::FillResponse(*ctx_, &resp_);
         resp_.set_tag(req_.tag());
         StartWrite(&resp_);
@@ -195,17 +200,22 @@ class TracedEcho final : public tpecho::Echo::CallbackService {
         delete this;
       }
       Recorder* const rec_;
+      Latch* const hang_seen_;
       grpc::CallbackServerContext* const ctx_;
       const TraceContext span_;
       EchoRequest req_;
       EchoResponse resp_;
       std::atomic<bool> finished_{false};
     };
-    return new Reactor(rec_, ctx);
+    return new Reactor(rec_, hang_seen_.load(), ctx);
   }
+
+  // set_hang_seen is called before any call that sends "hang".
+  void set_hang_seen(Latch* latch) { hang_seen_.store(latch); }
 
  private:
   Recorder* const rec_;
+  std::atomic<Latch*> hang_seen_{nullptr};
 };
 
 // ------------------------------------------------------------ client side
@@ -248,6 +258,7 @@ class ClientStreamCall : public TracedClientWriteReactor<EchoRequest> {
   }
   EchoResponse resp;
   grpc::Status status;
+  void Cancel() { ctx_.TryCancel(); }  // thread-safe (gRPC)
 
  private:
   void OnTracedWriteDone(bool ok) override {
@@ -305,9 +316,9 @@ class ServerStreamCall : public TracedClientReadReactor<EchoResponse> {
 
 class BidiCall : public TracedClientBidiReactor<EchoRequest, EchoResponse> {
  public:
-  // With `hang`, the server never answers and the client cancels.
+  // With `hang`, the server never answers; the test calls Cancel().
   BidiCall(tpecho::Echo::Stub* stub, Recorder* rec, Latch* done, bool hang)
-      : rec_(rec), done_(done), caller_(Current()), hang_(hang) {
+      : rec_(rec), done_(done), caller_(Current()) {
     if (hang) req_.set_tag("hang");
     stub->async()->Bidi(&ctx_, this);
     StartWrite(&req_);
@@ -316,11 +327,11 @@ class BidiCall : public TracedClientBidiReactor<EchoRequest, EchoResponse> {
   }
   EchoResponse resp;
   grpc::Status status;
+  void Cancel() { ctx_.TryCancel(); }  // thread-safe (gRPC)
 
  private:
   void OnTracedWriteDone(bool /*ok*/) override {
     rec_->Step("client.Bidi.OnWriteDone", caller_);
-    if (hang_) ctx_.TryCancel();
   }
   void OnTracedReadDone(bool ok) override {
     rec_->Step("client.Bidi.OnReadDone", caller_);
@@ -337,7 +348,6 @@ class BidiCall : public TracedClientBidiReactor<EchoRequest, EchoResponse> {
   Recorder* const rec_;
   Latch* const done_;
   const TraceContext caller_;
-  const bool hang_;
   grpc::ClientContext ctx_;
   EchoRequest req_;
 };
@@ -419,12 +429,16 @@ TEST_F(ReactorsTest, EveryShapeRunsEachCallbackInItsContext) {
 
 TEST_F(ReactorsTest, CancelRunsInTheServerSpan) {
   const TraceContext caller = TraceContext::NewRoot();
+  Latch hang_seen(1);
+  service_.set_hang_seen(&hang_seen);
   Latch done(1);
   std::unique_ptr<BidiCall> bidi;
   {
     ContextScope scope(caller);
     bidi = std::make_unique<BidiCall>(stub_.get(), &rec_, &done, true);
   }
+  hang_seen.Wait();  // the server's reactor exists and read the request
+  bidi->Cancel();
   done.Wait();
   EXPECT_FALSE(bidi->status.ok());
   server_->Shutdown();
