@@ -15,7 +15,7 @@
 #
 # Consumers:
 #   find_package(traceprop CONFIG REQUIRED)            # or COMPONENTS interceptors ...
-#   target_link_libraries(app PRIVATE traceprop::interceptors)
+#   target_link_libraries(app PRIVATE traceprop::traceprop)  # or a finer target
 # or, from source, add_subdirectory(traceprop) / FetchContent with the same
 # traceprop:: names (TRACEPROP_BUILD_* default to OFF when not top level is up
 # to the parent; see docs/BUILDING.md).
@@ -197,8 +197,9 @@ install(FILES
   ${PROJECT_BINARY_DIR}/traceprop-config-version.cmake
   DESTINATION ${_traceprop_cmake_dir})
 
-# --- pkg-config: traceprop-<name>.pc per library, traceprop.pc for all of them
-# except the optional integrations with other logging libraries.
+# --- pkg-config: traceprop-<name>.pc per library; traceprop.pc is the umbrella
+# target traceprop::traceprop (context, interceptors, logging and the logging
+# integrations that were built).
 function(_traceprop_pc_name dep out_var)
   set(_pc "")
   if(dep MATCHES "^traceprop::(.+)$")
@@ -225,21 +226,16 @@ endfunction()
 
 file(RELATIVE_PATH TRACEPROP_PC_TO_PREFIX
   /prefix/${CMAKE_INSTALL_LIBDIR}/pkgconfig /prefix)
-set(_traceprop_umbrella_requires)
 foreach(_target IN LISTS TRACEPROP_INSTALLED_LIBRARIES)
   get_target_property(_name ${_target} EXPORT_NAME)
   get_target_property(_type ${_target} TYPE)
   get_property(_deps GLOBAL PROPERTY TRACEPROP_DEPS_${_target})
   list(REMOVE_DUPLICATES _deps)
   set(_requires)
-  set(_optional_integration OFF)
   foreach(_dep IN LISTS _deps)
     _traceprop_pc_name("${_dep}" _pc)
     if(_pc)
       list(APPEND _requires ${_pc})
-    endif()
-    if(_dep MATCHES "^(spdlog|glog)::")
-      set(_optional_integration ON)
     endif()
   endforeach()
   list(REMOVE_DUPLICATES _requires)
@@ -253,21 +249,19 @@ foreach(_target IN LISTS TRACEPROP_INSTALLED_LIBRARIES)
     endif()
     set(TRACEPROP_PC_LIBS "-L\${libdir} -l${_output} -pthread")
   endif()
-  set(TRACEPROP_PC_NAME "traceprop-${_name}")
-  set(TRACEPROP_PC_DESCRIPTION "traceprop::${_name} (W3C Trace Context for gRPC C++)")
-  configure_file(${CMAKE_CURRENT_LIST_DIR}/traceprop.pc.in
-    ${PROJECT_BINARY_DIR}/pkgconfig/traceprop-${_name}.pc @ONLY)
-  install(FILES ${PROJECT_BINARY_DIR}/pkgconfig/traceprop-${_name}.pc
-    DESTINATION ${CMAKE_INSTALL_LIBDIR}/pkgconfig)
-  if(NOT _optional_integration)
-    list(APPEND _traceprop_umbrella_requires traceprop-${_name})
+  if(_name STREQUAL "traceprop")
+    # The umbrella target is traceprop.pc itself (the common case:
+    # everything traceprop::traceprop links, found integrations included).
+    set(TRACEPROP_PC_NAME "traceprop")
+    set(TRACEPROP_PC_DESCRIPTION "W3C Trace Context propagation for gRPC C++ (traceprop::traceprop)")
+    set(_pc_file traceprop.pc)
+  else()
+    set(TRACEPROP_PC_NAME "traceprop-${_name}")
+    set(TRACEPROP_PC_DESCRIPTION "traceprop::${_name} (W3C Trace Context for gRPC C++)")
+    set(_pc_file traceprop-${_name}.pc)
   endif()
+  configure_file(${CMAKE_CURRENT_LIST_DIR}/traceprop.pc.in
+    ${PROJECT_BINARY_DIR}/pkgconfig/${_pc_file} @ONLY)
+  install(FILES ${PROJECT_BINARY_DIR}/pkgconfig/${_pc_file}
+    DESTINATION ${CMAKE_INSTALL_LIBDIR}/pkgconfig)
 endforeach()
-string(REPLACE ";" ", " TRACEPROP_PC_REQUIRES "${_traceprop_umbrella_requires}")
-set(TRACEPROP_PC_LIBS "")
-set(TRACEPROP_PC_NAME "traceprop")
-set(TRACEPROP_PC_DESCRIPTION "W3C Trace Context propagation for gRPC C++ (all libraries but the spdlog/glog integrations)")
-configure_file(${CMAKE_CURRENT_LIST_DIR}/traceprop.pc.in
-  ${PROJECT_BINARY_DIR}/pkgconfig/traceprop.pc @ONLY)
-install(FILES ${PROJECT_BINARY_DIR}/pkgconfig/traceprop.pc
-  DESTINATION ${CMAKE_INSTALL_LIBDIR}/pkgconfig)

@@ -10,6 +10,8 @@
 #include "absl/status/status.h"
 #include "traceprop/context/current.h"
 #include "traceprop/context/traceparent.h"
+#include "traceprop/interceptors/internal/call_claims.h"
+#include "traceprop/interceptors/internal/server_setup_checks.h"
 #include "traceprop/interceptors/internal/server_span_registry.h"
 #include "traceprop/interceptors/internal/tsan_annotations.h"
 
@@ -127,7 +129,9 @@ class ClientFactory final : public ClientInterceptorFactoryInterface {
   explicit ClientFactory(ClientOptions options) : options_(options) {}
 
   // Runs on the calling thread, when the call object is created.
-  Interceptor* CreateClientInterceptor(ClientRpcInfo* /*info*/) override {
+  Interceptor* CreateClientInterceptor(ClientRpcInfo* info) override {
+    // This channel decides for the call, not EnableGlobalClientTracing.
+    internal::ClaimCall(info);
     const TraceContext& current = Current();
     if (current.IsValid()) return new ClientInterceptor(current.Child());
     if (!options_.start_root_when_no_context) return nullptr;
@@ -278,7 +282,9 @@ void EnableTracing(
   list.reserve(more.size() + 1);
   list.push_back(MakeServerInterceptorFactory(std::move(options)));
   for (auto& f : more) list.push_back(std::move(f));
-  builder.experimental().SetInterceptorCreators(std::move(list));
+  // Reports EnableTracing after BuildAndStart, and a later
+  // SetInterceptorCreators that drops ours (internal/server_setup_checks.h).
+  internal::InstallServerInterceptors(builder, std::move(list));
 }
 
 TraceContext ServerSpan(const grpc::ServerContextBase& ctx) {

@@ -2,62 +2,44 @@
 //
 // Register the interceptors once; from then on every RPC — sync, callback
 // or completion-queue, unary or streaming — carries `traceparent` (and
-// `tracestate`), and every handler sees the server span as Current():
+// `tracestate`), and sync and callback handlers see the call's server span
+// as Current() with no code of their own:
 //
-//   // Server
+// Example (compiled in tests/snippets/header_examples.cc, "tracing_server"):
 //   grpc::ServerBuilder builder;
-//   builder.AddListeningPort("0.0.0.0:50051", creds);
+//   builder.AddListeningPort(address, grpc::InsecureServerCredentials());
 //   builder.RegisterService(&service);
-//   traceprop::EnableTracing(builder);        // before BuildAndStart()
+//   traceprop::EnableTracing(builder);  // before BuildAndStart()
 //   std::unique_ptr<grpc::Server> server = builder.BuildAndStart();
-//   ...
-//   grpc::Status Greeter::SayHello(grpc::ServerContext*, ...) {
-//     LOG(INFO) << traceprop::Current().trace_id().ToHex();  // no code needed
-//   }
 //
-//   // Client
+// Example (compiled in tests/snippets/header_examples.cc, "tracing_client"):
 //   auto channel = traceprop::CreateTracedChannel(
-//       "backend:50051", grpc::InsecureChannelCredentials());
-//   auto stub = Greeter::NewStub(channel);   // every call sends traceparent
+//       target, grpc::InsecureChannelCredentials());
+//   auto stub = greeter::Greeter::NewStub(channel);  // calls carry the trace
+//   // Callbacks run on gRPC threads: Wrap runs them in the caller's trace.
+//   stub->async()->SayHello(
+//       &context, &request, &reply,
+//       traceprop::Wrap([&](grpc::Status status) { done(status); }));
 //
-// How the server span becomes current (gRPC 1.51). The server runs its
-// interceptors' POST_RECV_INITIAL_METADATA hooks in reverse order and, in
-// the sync and callback APIs, invokes the method handler from *inside* the
-// `Proceed()` call of the first interceptor (InterceptorBatchMethodsImpl::
-// ProceedServer ends in the callback that runs the handler). traceprop's
-// server interceptor is installed first by EnableTracing and does, in that
-// one hook:
+// Contract:
+//  - The server span is current for the whole sync handler and for the
+//    callback method handler and the reactor's constructor; ServerSpan(ctx)
+//    returns it anywhere for the whole call. Reactor callbacks: use the
+//    Traced*Reactor bases (reactors.h). Completion-queue servers and
+//    clients: CqTag (cq_tag.h).
+//  - No thread is ever left carrying a call's context.
+//  - A bad incoming header never fails an RPC; only valid values are sent.
+//  - Mistakes that are reported (one gpr_log error each, naming the fix):
+//    EnableTracing after BuildAndStart, and
+//    builder.experimental().SetInterceptorCreators() after EnableTracing;
+//    the server then serves untraced calls (ServerSpan() is invalid).
+//    Interceptors set with SetInterceptorCreators *before* EnableTracing
+//    are replaced without a message: pass them to EnableTracing instead.
+//  - Channels you do not create: EnableGlobalClientTracing
+//    (global_tracing.h).
 //
-//   traceprop::ContextScope scope(server_span);  methods->Proceed();
-//
-// so the handler (sync: the whole handler, reads and writes included;
-// callback: the method handler and the reactor's constructor) runs inside a
-// scope that is created and destroyed within one hook invocation on one
-// thread, and the thread's previous context is back as soon as Proceed
-// returns — nothing is attached in one hook and detached in another, so no
-// thread is ever left carrying a call's context. tests/interceptors/ checks
-// this for every shape and API, and checks that later untraced calls and
-// gRPC threads see no old trace.
-//
-// Where the library cannot make the span current by itself:
-//  - completion-queue servers: gRPC re-queues the tag instead of calling a
-//    handler. Read ServerSpan(ctx), or use traceprop::CqTag (cq_tag.h),
-//    which makes the span current in each step of the state machine on
-//    whichever thread drains the queue;
-//  - reactor callbacks (OnReadDone, OnWriteDone, OnDone, OnCancel) run later
-//    on gRPC threads: each opens its scope with one line,
-//    `traceprop::ContextScope scope(traceprop::ServerSpan(*ctx_));`;
-//  - if an application interceptor placed before ours defers its
-//    Proceed() to another thread, the handler runs outside our scope and
-//    sees no context (never a wrong one); ServerSpan(ctx) still works.
-//
-// Client completions: callback-stub callbacks and reactor callbacks run on
-// gRPC threads. Run them under the caller's context with traceprop::Wrap
-// (context/wrap.h) or one ContextScope line; completion-queue clients use a
-// CqTag created with Current():
-//
-//   stub->async()->SayHello(&ctx, &req, &reply,
-//       traceprop::Wrap([&](grpc::Status s) { LOG(INFO) << "done"; }));
+// Why this works with gRPC 1.51's hook order: docs/DESIGN.md, "Interceptors:
+// how the server span becomes current".
 //
 // W3C Trace Context Level 2, §3 (headers) and §4 (processing model).
 
@@ -167,7 +149,12 @@ std::shared_ptr<grpc::Channel> CreateTracedChannel(
 // an application with interceptors of its own passes them here (or builds
 // the list itself with MakeServerInterceptorFactory() first) instead of
 // calling SetInterceptorCreators afterwards, which would remove ours. Call
-// before BuildAndStart(). Not thread-safe (like the builder).
+// before BuildAndStart(). Misuse is reported through gpr_log at ERROR
+// level (stderr by default), once per mistake: called after BuildAndStart
+// (nothing is installed), or followed by a SetInterceptorCreators call that
+// removed ours (reported when BuildAndStart runs). Calling it again on the
+// same builder replaces the earlier call's list. Not thread-safe (like the
+// builder).
 void EnableTracing(
     grpc::ServerBuilder& builder, ServerOptions options = {},
     std::vector<
@@ -179,13 +166,9 @@ void EnableTracing(
 // until the ServerContext is destroyed; an invalid context for untraced
 // (filtered) calls, before that, and for contexts of servers without
 // tracing. For completion-queue and reactor code, where the span is not
-// current by itself; a reactor callback makes it current with one line:
-//
-//   void OnReadDone(bool ok) override {
-//     traceprop::ContextScope scope(traceprop::ServerSpan(*ctx_));
-//     ...
-//   }
-//
+// current by itself: a plain gRPC reactor callback makes it current with
+// `traceprop::ContextScope scope(traceprop::ServerSpan(*ctx_));` (the
+// Traced*Reactor bases of reactors.h need no line at all).
 // Thread-safe (one short lock on a sharded table); returns a copy.
 TraceContext ServerSpan(const grpc::ServerContextBase& ctx);
 

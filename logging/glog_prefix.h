@@ -7,12 +7,14 @@
 // fields of the context current on the logging thread (glog builds the
 // prefix on the thread that writes LOG(...), so the ids are that thread's).
 //
-//   int main(int argc, char** argv) {
-//     traceprop::logging::InitGoogleLoggingWithTraceFields(argv[0]);
-//     traceprop::SpanScope span;
-//     LOG(INFO) << "hello";
-//     // "I20261127 09:13:08.123456  4242 main.cc:12] [4bf9…] [00f0…] hello"
-//   }
+// Example (compiled in tests/snippets/glog_example.cc, "glog"):
+//   // In main(), instead of google::InitGoogleLogging(argv[0]):
+//   absl::Status logging =
+//       traceprop::logging::InitGoogleLoggingWithTraceFields(argv[0]);
+//   if (!logging.ok()) std::cerr << logging << "\n";
+//   traceprop::SpanScope span;
+//   LOG(INFO) << "hello";
+//   // "I20261127 09:13:08.123456  4242 main.cc:12] [4bf9…] [00f0…] hello"
 //
 // Limits: glog has one prefix callback per process and it can only be set
 // by InitGoogleLogging, which may be called once — so this call replaces

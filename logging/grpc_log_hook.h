@@ -7,15 +7,21 @@
 // example spdlog, see grpc_to_spdlog.h). This header includes no gRPC
 // header; only the implementation does.
 //
-//   traceprop::logging::InstallGrpcLogHook();
+// Example (compiled in tests/snippets/header_examples.cc, "grpc_log_hook"):
+//   if (!traceprop::logging::InstallGrpcLogHook().ok()) return 1;
 //   // stderr: "E1127 09:13:08.123456789  4242 chttp2_server.cc:1053]
 //   //          [4bf9…] [00f0…] No address added out of total 1 resolved"
 //
-//   // Or route gRPC's messages into spdlog (whose %& flag adds the ids):
-//   traceprop::logging::GrpcLogHookOptions opts;
-//   opts.sink =
-//   traceprop::logging::SpdlogGrpcLogSink(spdlog::default_logger());
-//   traceprop::logging::InstallGrpcLogHook(std::move(opts));
+// Or route gRPC's messages into spdlog (grpc_to_spdlog.h), whose trace flag
+// adds the ids:
+//
+// Example (compiled in tests/snippets/header_examples.cc, "grpc_to_spdlog"):
+//   if (!traceprop::logging::InstallSpdlog().ok()) return 1;
+//   traceprop::logging::GrpcLogHookOptions options;
+//   options.sink =
+//       traceprop::logging::SpdlogGrpcLogSink(spdlog::default_logger());
+//   if (!traceprop::logging::InstallGrpcLogHook(options).ok()) return 1;
+//   // "[…] [error] [4bf9…] [00f0…] chttp2_server.cc:1053 No address added…"
 
 #ifndef TRACEPROP_LOGGING_GRPC_LOG_HOOK_H_
 #define TRACEPROP_LOGGING_GRPC_LOG_HOOK_H_

@@ -3,19 +3,22 @@
 // A GrpcLogSink (grpc_log_hook.h) that writes each gRPC message to a spdlog
 // logger on the thread that logged it, so the trace flag installed by
 // InstallSpdlog (or the JSON formatter) adds that thread's trace ids. Link
-// both traceprop::logging_grpc and traceprop::logging_spdlog.
+// both traceprop::logging_grpc and traceprop::logging_spdlog (or just
+// traceprop::traceprop).
 //
-//   traceprop::logging::InstallSpdlog();
-//   traceprop::logging::GrpcLogHookOptions opts;
-//   opts.sink =
-//   traceprop::logging::SpdlogGrpcLogSink(spdlog::default_logger());
-//   traceprop::logging::InstallGrpcLogHook(std::move(opts));
-//   // "[…] [] [error] [4bf9…] [00f0…] chttp2_server.cc:1053 No address added…"
+// Example (compiled in tests/snippets/header_examples.cc, "grpc_to_spdlog"):
+//   if (!traceprop::logging::InstallSpdlog().ok()) return 1;
+//   traceprop::logging::GrpcLogHookOptions options;
+//   options.sink =
+//       traceprop::logging::SpdlogGrpcLogSink(spdlog::default_logger());
+//   if (!traceprop::logging::InstallGrpcLogHook(options).ok()) return 1;
+//   // "[…] [error] [4bf9…] [00f0…] chttp2_server.cc:1053 No address added…"
 
 #ifndef TRACEPROP_LOGGING_GRPC_TO_SPDLOG_H_
 #define TRACEPROP_LOGGING_GRPC_TO_SPDLOG_H_
 
 #include <memory>
+#include <string>
 #include <utility>
 
 #include "spdlog/logger.h"
@@ -39,8 +42,11 @@ inline GrpcLogSink SpdlogGrpcLogSink(std::shared_ptr<spdlog::logger> logger) {
     absl::string_view file = r.file;
     const size_t slash = file.rfind('/');
     if (slash != absl::string_view::npos) file.remove_prefix(slash + 1);
-    logger->log(level, "{}:{} {}",
-                spdlog::string_view_t(file.data(), file.size()), r.line,
+    // spdlog::source_loc needs a NUL-terminated name (for %s, %g, %#).
+    const std::string location(r.file);
+    logger->log(spdlog::source_loc{location.c_str(), r.line, ""}, level,
+                "{}:{} {}", spdlog::string_view_t(file.data(), file.size()),
+                r.line,
                 spdlog::string_view_t(r.message.data(), r.message.size()));
   };
 }

@@ -8,12 +8,12 @@
 // (spdlog_setup.h, grpc_log_hook.h, glog_prefix.h) are built on it, and any
 // other logger can call it in one line:
 //
-//   // Once, at start-up (or use LogPattern::Default(): "[{trace_id}]
-//   [{span_id}]"). static const traceprop::logging::LogPattern pattern =
-//       *traceprop::logging::LogPattern::Parse("trace={trace_id}
-//       span={span_id}");
-//   // In the logger's formatter, per line, no allocation once `line` has room:
-//   pattern.AppendTo(traceprop::Current(), line);   // "trace=4bf9… span=00f0…"
+// Example (compiled in tests/snippets/header_examples.cc, "log_pattern"):
+//   // At start-up (LogPattern::Default() is "[{trace_id}] [{span_id}]"):
+//   static const auto pattern = *traceprop::logging::LogPattern::Parse(
+//       "trace={trace_id} span={span_id}");
+//   // In the logger's formatter, per line (no allocation once `line` has room):
+//   pattern.AppendTo(traceprop::Current(), line);  // "trace=4bf9… span=00f0…"
 //   // With no active trace: "trace=- span=-".
 //
 // Safety: only lowercase hex ids, the pattern's own literal text and the
@@ -57,7 +57,8 @@ enum class LogField : uint8_t {
 // valid context; no parent span). The views point into this object: keep
 // it alive while they are used. Thread-compatible value type; no heap.
 //
-//   traceprop::logging::LogFields f = traceprop::logging::LogFields::Current();
+// Example (compiled in tests/snippets/header_examples.cc, "log_fields"):
+//   auto f = traceprop::logging::LogFields::Current();
 //   if (f.has_trace()) my_logger.With("trace_id", f.trace_id());
 class LogFields {
  public:

@@ -1,6 +1,7 @@
 #include "traceprop/logging/spdlog_setup.h"
 
 #include <chrono>
+#include <mutex>
 #include <string>
 #include <utility>
 
@@ -55,6 +56,41 @@ Severity SeverityOf(spdlog::level::level_enum level) {
     default:
       return {"UNSPECIFIED", 0};
   }
+}
+
+// NameAwareFormatter formats with `named` for loggers with a name and with
+// `unnamed` (the same pattern without "[%n] ") for the unnamed default
+// logger, as spdlog's own default line does.
+class NameAwareFormatter final : public spdlog::formatter {
+ public:
+  NameAwareFormatter(std::unique_ptr<spdlog::formatter> named,
+                     std::unique_ptr<spdlog::formatter> unnamed)
+      : named_(std::move(named)), unnamed_(std::move(unnamed)) {}
+  void format(const spdlog::details::log_msg& msg,
+              spdlog::memory_buf_t& dest) override {
+    (msg.logger_name.size() == 0 ? unnamed_ : named_)->format(msg, dest);
+  }
+  std::unique_ptr<spdlog::formatter> clone() const override {
+    return std::make_unique<NameAwareFormatter>(named_->clone(),
+                                                unnamed_->clone());
+  }
+
+ private:
+  const std::unique_ptr<spdlog::formatter> named_;
+  const std::unique_ptr<spdlog::formatter> unnamed_;
+};
+
+constexpr char kNameField[] = "[%n] ";
+constexpr size_t kNameFieldSize = sizeof(kNameField) - 1;
+
+// The options of the last successful InstallSpdlog, for SetPattern.
+std::mutex& InstalledMutex() {
+  static std::mutex* mu = new std::mutex;
+  return *mu;
+}
+SpdlogOptions& InstalledOptions() {
+  static SpdlogOptions* options = new SpdlogOptions;
+  return *options;
 }
 
 }  // namespace
@@ -119,19 +155,58 @@ absl::StatusOr<std::unique_ptr<spdlog::formatter>> MakeSpdlogFormatter(
         "spdlog_pattern \"", options.spdlog_pattern, "\" does not use %",
         std::string(1, options.flag), ", so lines would carry no trace ids"));
   }
-  auto formatter = std::make_unique<spdlog::pattern_formatter>(
-      options.time_type, spdlog::details::os::default_eol);
-  formatter->add_flag<TraceFieldsFlag>(
-      options.flag, std::make_shared<const LogPattern>(*std::move(pattern)));
-  formatter->set_pattern(options.spdlog_pattern);
-  return std::unique_ptr<spdlog::formatter>(std::move(formatter));
+  auto fields = std::make_shared<const LogPattern>(*std::move(pattern));
+  auto make = [&](const std::string& spdlog_pattern) {
+    auto formatter = std::make_unique<spdlog::pattern_formatter>(
+        options.time_type, spdlog::details::os::default_eol);
+    formatter->add_flag<TraceFieldsFlag>(options.flag, fields);
+    formatter->set_pattern(spdlog_pattern);
+    return formatter;
+  };
+  const size_t name_at = options.spdlog_pattern.find(kNameField);
+  if (name_at == std::string::npos) {
+    return std::unique_ptr<spdlog::formatter>(make(options.spdlog_pattern));
+  }
+  std::string unnamed = options.spdlog_pattern;
+  unnamed.erase(name_at, kNameFieldSize);
+  return std::unique_ptr<spdlog::formatter>(
+      std::make_unique<NameAwareFormatter>(make(options.spdlog_pattern),
+                                           make(unnamed)));
 }
 
 absl::Status InstallSpdlog(const SpdlogOptions& options) {
   absl::StatusOr<std::unique_ptr<spdlog::formatter>> formatter =
       MakeSpdlogFormatter(options);
   if (!formatter.ok()) return formatter.status();
+  std::lock_guard<std::mutex> lock(InstalledMutex());
   spdlog::set_formatter(*std::move(formatter));
+  InstalledOptions() = options;
+  return absl::OkStatus();
+}
+
+absl::Status SetPattern(std::string spdlog_pattern) {
+  SpdlogOptions options;
+  {
+    std::lock_guard<std::mutex> lock(InstalledMutex());
+    options = InstalledOptions();
+  }
+  options.format = SpdlogOptions::Format::kText;
+  options.spdlog_pattern = std::move(spdlog_pattern);
+  return InstallSpdlog(options);
+}
+
+absl::Status SetPattern(spdlog::logger& logger, std::string spdlog_pattern) {
+  SpdlogOptions options;
+  {
+    std::lock_guard<std::mutex> lock(InstalledMutex());
+    options = InstalledOptions();
+  }
+  options.format = SpdlogOptions::Format::kText;
+  options.spdlog_pattern = std::move(spdlog_pattern);
+  absl::StatusOr<std::unique_ptr<spdlog::formatter>> formatter =
+      MakeSpdlogFormatter(options);
+  if (!formatter.ok()) return formatter.status();
+  logger.set_formatter(*std::move(formatter));
   return absl::OkStatus();
 }
 

@@ -8,15 +8,20 @@
 // pattern flag (spdlog::pattern_formatter::add_flag) for text lines, and a
 // spdlog::formatter for JSON lines, installed with spdlog::set_formatter.
 //
-//   #include "traceprop/logging/spdlog_setup.h"
+// Example (compiled in tests/snippets/header_examples.cc, "spdlog_setup"):
+//   traceprop::logging::InstallSpdlog().IgnoreError();  // defaults: no error
+//   traceprop::SpanScope span;  // a new root span, current in this scope
+//   spdlog::info("handling order {}", 42);
+//   // "[2026-11-27 09:13:08.123] [info] [4bf9…] [00f0…] handling order 42"
 //
-//   int main() {
-//     traceprop::logging::InstallSpdlog();  // text: "[...] [info] [4bf9…]
-//     [00f0…] hi"
-//     // JSON lines instead: SpdlogOptions o; o.format =
-//     SpdlogOptions::Format::kJson; traceprop::SpanScope span;
-//     spdlog::info("handling order {}", 42);
-//   }
+// Changing the line pattern: spdlog::set_pattern (and logger->set_pattern)
+// install a plain spdlog formatter that does not know the trace flag, so
+// the ids disappear (and `%&` prints as "%&"). Use SetPattern instead:
+//
+// Example (compiled in tests/snippets/header_examples.cc, "set_pattern"):
+//   // Not spdlog::set_pattern("..."): that would drop the ids.
+//   traceprop::logging::SetPattern("%H:%M:%S %l %& %v").IgnoreError();
+//   // "09:13:08 info [4bf9…] [00f0…] handling order 42"
 //
 // Limits (spdlog's design, not fixable from a formatter):
 //  - Async loggers (spdlog/async.h) format on the worker thread, which has
@@ -34,6 +39,7 @@
 
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
+#include "spdlog/logger.h"
 #include "spdlog/pattern_formatter.h"
 #include "traceprop/logging/log_fields.h"
 
@@ -60,6 +66,8 @@ struct SpdlogOptions {
   // spdlog_pattern is the spdlog line pattern (text format); it must use
   // `%<flag>`. The default is spdlog's own default line plus the fields:
   // "[2026-11-27 09:13:08.123] [name] [info] [4bf9…] [00f0…] message".
+  // Like spdlog's default, a "[%n] " in the pattern is left out for the
+  // unnamed default logger (no "[] ").
   std::string spdlog_pattern = "[%Y-%m-%d %H:%M:%S.%e] [%n] [%^%l%$] %& %v";
 
   // time_type is passed to spdlog::pattern_formatter (text format).
@@ -78,6 +86,21 @@ struct SpdlogOptions {
 // threads meanwhile is safe with the _mt sinks. Calling it again replaces
 // the formatter.
 absl::Status InstallSpdlog(const SpdlogOptions& options = {});
+
+// SetPattern replaces spdlog::set_pattern: it changes the line pattern of
+// every logger (as InstallSpdlog does) while keeping the trace flag and the
+// other options of the last successful InstallSpdlog (the defaults if there
+// was none); the pattern may use `%&` (or the configured flag) anywhere.
+// Lines are text afterwards, even if InstallSpdlog chose JSON.
+// spdlog::set_pattern itself would install a formatter without the flag,
+// silently removing the ids. Returns InvalidArgument (and changes nothing)
+// for a pattern that does not use the flag. Same thread safety as
+// InstallSpdlog.
+absl::Status SetPattern(std::string spdlog_pattern);
+
+// SetPattern(logger, pattern) replaces logger.set_pattern(pattern) for one
+// logger, with the same rules. Thread safety: as logger.set_formatter.
+absl::Status SetPattern(spdlog::logger& logger, std::string spdlog_pattern);
 
 // MakeSpdlogFormatter returns the formatter InstallSpdlog installs, for
 // loggers or sinks you configure yourself (logger->set_formatter(...)).

@@ -7,8 +7,10 @@
 #      and `cmake --install` them into a fresh temporary prefix;
 #   2. package: build tests/consumer against that prefix with
 #      find_package(traceprop CONFIG) and run it (a traced gRPC call over
-#      localhost, checked end to end), and compile every installed header on
-#      its own;
+#      localhost, checked end to end, and the README's programs from
+#      tests/snippets, -Werror, linking traceprop::traceprop), and compile
+#      every installed header on its own; then the README's getting-started
+#      project, built from an empty directory;
 #   3. pkg-config: compile and run tests/consumer/pkgconfig_consumer.cc with
 #      only `pkg-config --cflags --libs traceprop`;
 #   4. subdirectory: build tests/consumer with add_subdirectory(<source>)
@@ -63,6 +65,23 @@ grep "traceprop headers installed" "$WORK/consumer-package.configure.log" || tru
 ninja -C "$WORK/consumer-package" -j"$JOBS" >"$WORK/consumer-package.build.log" 2>&1 ||
   { tail -80 "$WORK/consumer-package.build.log"; exit 1; }
 "$WORK/consumer-package/consumer"
+bash "$ROOT/tests/snippets/quickstart_test.sh" "$WORK/consumer-package/quickstart"
+"$WORK/consumer-package/callbacks"
+"$WORK/consumer-package/header_examples"
+
+step "getting started: the README's new project, from an empty directory, with -Werror"
+# Exactly what README.md's "Getting started" tells a user to write.
+mkdir -p "$WORK/getting-started/src"
+cp "$ROOT/tests/snippets/getting_started.cmake" "$WORK/getting-started/src/CMakeLists.txt"
+cp "$ROOT/tests/snippets/greeter.proto" "$WORK/getting-started/src/greeter.proto"
+cp "$ROOT/tests/snippets/quickstart.cc" "$WORK/getting-started/src/main.cc"
+cmake -S "$WORK/getting-started/src" -B "$WORK/getting-started/build" -G Ninja \
+  -DCMAKE_PREFIX_PATH="$PREFIX" -DCMAKE_CXX_FLAGS="-Wall -Wextra -Werror" \
+  >"$WORK/getting-started.configure.log" 2>&1 ||
+  { cat "$WORK/getting-started.configure.log"; exit 1; }
+ninja -C "$WORK/getting-started/build" -j"$JOBS" >"$WORK/getting-started.build.log" 2>&1 ||
+  { tail -80 "$WORK/getting-started.build.log"; exit 1; }
+bash "$ROOT/tests/snippets/quickstart_test.sh" "$WORK/getting-started/build/greeter"
 
 step "a version the package does not satisfy is refused"
 mkdir -p "$WORK/version-check"
@@ -102,6 +121,10 @@ ninja -C "$WORK/consumer-subdirectory" -j"$JOBS" consumer \
   >"$WORK/consumer-subdirectory.build.log" 2>&1 ||
   { tail -80 "$WORK/consumer-subdirectory.build.log"; exit 1; }
 "$WORK/consumer-subdirectory/consumer"
+ninja -C "$WORK/consumer-subdirectory" -j"$JOBS" quickstart callbacks header_examples \
+  >>"$WORK/consumer-subdirectory.build.log" 2>&1 ||
+  { tail -80 "$WORK/consumer-subdirectory.build.log"; exit 1; }
+"$WORK/consumer-subdirectory/callbacks"
 
 step "FetchContent consumer (configure and generate only: the build is the add_subdirectory one)"
 cmake -S "$ROOT/tests/consumer" -B "$WORK/consumer-fetchcontent" -G Ninja \

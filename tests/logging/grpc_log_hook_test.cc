@@ -232,6 +232,28 @@ TEST_F(GrpcLogHookTest, RoutedIntoSpdlogWithTheTraceFlag) {
   spdlog::drop("grpc");
   spdlog::set_formatter(std::make_unique<spdlog::pattern_formatter>());
 }
+
+TEST_F(GrpcLogHookTest, RoutedIntoSpdlogWithTheSourceLocation) {
+  std::ostringstream out;
+  SpdlogOptions sopts;
+  sopts.spdlog_pattern = "%s:%# %& %v";  // spdlog's own location flags
+  ASSERT_TRUE(InstallSpdlog(sopts).ok());
+  auto logger =
+      spdlog::create<spdlog::sinks::ostream_sink_mt>("grpc_loc", std::ref(out));
+  GrpcLogHookOptions opts;
+  opts.sink = SpdlogGrpcLogSink(logger);
+  ASSERT_TRUE(InstallGrpcLogHook(std::move(opts)).ok());
+  const int line = __LINE__ + 1;
+  gpr_log(GPR_ERROR, "located");
+  EXPECT_EQ(out.str(), absl::StrCat("grpc_log_hook_test.cc:", line,
+                                    " [-] [-] grpc_log_hook_test.cc:", line,
+                                    " located\n"));
+  GrpcLogHookOptions quiet;
+  quiet.sink = [](const GrpcLogRecord&) {};
+  ASSERT_TRUE(InstallGrpcLogHook(std::move(quiet)).ok());
+  spdlog::drop("grpc_loc");
+  spdlog::set_formatter(std::make_unique<spdlog::pattern_formatter>());
+}
 #endif
 
 }  // namespace

@@ -23,6 +23,7 @@ namespace {
 
 using ::testing::EndsWith;
 using ::testing::HasSubstr;
+using ::testing::Not;
 
 std::string Fields(const TraceContext& c) {
   return absl::StrCat("[", c.trace_id().ToHex(), "] [", c.span_id().ToHex(),
@@ -95,10 +96,72 @@ TEST_F(SpdlogSetupTest, DefaultLoggerCarriesIds) {
   const std::vector<std::string> lines =
       Lines(::testing::internal::GetCapturedStdout());
   ASSERT_EQ(lines.size(), 2u);
-  // "[2026-11-27 09:13:08.123] [] [info] [<trace>] [<span>] message"
-  EXPECT_THAT(lines[0], HasSubstr(absl::StrCat("] [] [info] ", Fields(ctx),
+  // "[2026-11-27 09:13:08.123] [info] [<trace>] [<span>] message": like
+  // spdlog's own default line, no "[] " for the unnamed default logger.
+  EXPECT_THAT(lines[0], HasSubstr(absl::StrCat("] [info] ", Fields(ctx),
                                                " from the default logger")));
-  EXPECT_THAT(lines[1], EndsWith("] [] [info] [-] [-] no trace"));
+  EXPECT_THAT(lines[0], Not(HasSubstr("[]")));
+  EXPECT_THAT(lines[1], EndsWith("] [info] [-] [-] no trace"));
+  EXPECT_THAT(lines[1], Not(HasSubstr("[]")));
+}
+
+TEST_F(SpdlogSetupTest, NamedLoggerKeepsItsNameInTheDefaultPattern) {
+  ASSERT_TRUE(InstallSpdlog().ok());
+  auto logger = MakeLogger("orders");
+  logger->info("m");
+  EXPECT_THAT(out_.str(), HasSubstr("] [orders] [info] [-] [-] m\n"));
+}
+
+TEST_F(SpdlogSetupTest, SpdlogSetPatternDropsTheIdsWhichIsWhySetPatternExists) {
+  ASSERT_TRUE(InstallSpdlog().ok());
+  auto logger = MakeLogger("plain");
+  const TraceContext ctx = TraceContext::NewRoot();
+  ContextScope scope(ctx);
+  spdlog::set_pattern("%l %& %v");  // spdlog's own: no trace flag
+  logger->info("a");
+  EXPECT_EQ(out_.str(), "info %& a\n");  // the trap SetPattern avoids
+}
+
+TEST_F(SpdlogSetupTest, SetPatternKeepsTheIdsOnEveryLogger) {
+  SpdlogOptions opts;
+  opts.absent = "none";
+  ASSERT_TRUE(InstallSpdlog(opts).ok());
+  auto logger = MakeLogger("kept");
+  ASSERT_TRUE(SetPattern("%l %& %v").ok());
+  auto later = MakeLogger("later");
+  const TraceContext ctx = TraceContext::NewRoot();
+  {
+    ContextScope scope(ctx);
+    logger->info("a");
+    later->info("b");
+  }
+  logger->info("c");  // the options of InstallSpdlog (absent text) stay
+  EXPECT_EQ(out_.str(), absl::StrCat("info ", Fields(ctx), " a\n", "info ",
+                                     Fields(ctx), " b\n",
+                                     "info [none] [none] c\n"));
+}
+
+TEST_F(SpdlogSetupTest, SetPatternOnOneLogger) {
+  ASSERT_TRUE(InstallSpdlog().ok());
+  auto logger = MakeLogger("one");
+  auto other = MakeLogger("other");
+  ASSERT_TRUE(SetPattern(*logger, "%& %v").ok());
+  logger->info("a");
+  EXPECT_EQ(out_.str(), "[-] [-] a\n");
+  out_.str("");
+  other->info("b");
+  EXPECT_THAT(out_.str(), HasSubstr("] [other] [info] [-] [-] b"));
+}
+
+TEST_F(SpdlogSetupTest, SetPatternWithoutTheFlagIsRefused) {
+  ASSERT_TRUE(InstallSpdlog().ok());
+  auto logger = MakeLogger("refused");
+  absl::Status status = SetPattern("%l %v");
+  EXPECT_EQ(status.code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_EQ(SetPattern(*logger, "%v").code(),
+            absl::StatusCode::kInvalidArgument);
+  logger->info("m");  // unchanged: still the default pattern
+  EXPECT_THAT(out_.str(), HasSubstr("] [refused] [info] [-] [-] m"));
 }
 
 TEST_F(SpdlogSetupTest, CustomFieldsPatternFlagAndAbsentText) {

@@ -1,0 +1,170 @@
+// Server misconfiguration is loud: EnableTracing after BuildAndStart, and
+// SetInterceptorCreators after EnableTracing, each log one message naming
+// the mistake and the fix, and the call shows the failure (no server span)
+// instead of a healthy-looking different trace. Correct setups say nothing.
+#include <grpc/support/log.h>
+#include <grpcpp/grpcpp.h>
+
+#include <memory>
+#include <mutex>
+#include <string>
+#include <vector>
+
+#include "gmock/gmock.h"
+#include "gtest/gtest.h"
+#include "traceprop/context/current.h"
+#include "traceprop/interceptors/tracing.h"
+#include "traceprop/tests/interceptors/echo_servers.h"
+
+namespace traceprop {
+namespace {
+
+using ::testing::AllOf;
+using ::testing::ElementsAre;
+using ::testing::HasSubstr;
+using ::testing::IsEmpty;
+using tpecho::EchoRequest;
+using tpecho::EchoResponse;
+
+// Messages gRPC logged (gpr_log) that come from traceprop.
+std::mutex g_mu;
+std::vector<std::string>* g_messages = new std::vector<std::string>;
+
+void Capture(gpr_log_func_args* args) {
+  std::string message = args->message;
+  if (message.rfind("traceprop:", 0) != 0) return;
+  std::lock_guard<std::mutex> lock(g_mu);
+  g_messages->push_back(std::move(message));
+}
+
+std::vector<std::string> TakeMessages() {
+  std::lock_guard<std::mutex> lock(g_mu);
+  std::vector<std::string> out;
+  out.swap(*g_messages);
+  return out;
+}
+
+class Echo final : public tpecho::Echo::Service {
+  grpc::Status Unary(grpc::ServerContext* ctx, const EchoRequest* /*req*/,
+                     EchoResponse* resp) override {
+    testing_support::StepChecker::FillResponse(*ctx, resp);
+    return grpc::Status::OK;
+  }
+};
+
+class SetupChecksTest : public ::testing::Test {
+ protected:
+  static void SetUpTestSuite() {
+    gpr_log_verbosity_init();
+    gpr_set_log_function(&Capture);
+  }
+  void SetUp() override {
+    TakeMessages();
+    builder_ = std::make_unique<grpc::ServerBuilder>();
+    builder_->AddListeningPort("127.0.0.1:0",
+                               grpc::InsecureServerCredentials(), &port_);
+    builder_->RegisterService(&service_);
+  }
+  void TearDown() override {
+    if (server_ != nullptr) server_->Shutdown();
+  }
+  void Build() {
+    server_ = builder_->BuildAndStart();
+    ASSERT_NE(server_, nullptr);
+  }
+  // Call makes one unary call under a new root; returns the server span's
+  // trace id as the handler saw it ("" when it saw none).
+  std::string Call() {
+    auto stub = tpecho::Echo::NewStub(CreateTracedChannel(
+        "ipv4:127.0.0.1:" + std::to_string(port_),
+        grpc::InsecureChannelCredentials()));
+    root_ = TraceContext::NewRoot();
+    ContextScope scope(root_);
+    grpc::ClientContext ctx;
+    EchoResponse resp;
+    EXPECT_TRUE(stub->Unary(&ctx, EchoRequest(), &resp).ok());
+    return resp.server_span().valid() ? resp.server_span().trace_id() : "";
+  }
+
+  Echo service_;
+  int port_ = 0;
+  std::unique_ptr<grpc::ServerBuilder> builder_;
+  std::unique_ptr<grpc::Server> server_;
+  TraceContext root_;
+};
+
+TEST_F(SetupChecksTest, CorrectSetupIsSilentAndTraced) {
+  EnableTracing(*builder_);
+  Build();
+  const std::string seen = Call();
+  EXPECT_EQ(seen, root_.trace_id().ToHex());
+  EXPECT_THAT(TakeMessages(), IsEmpty());
+}
+
+TEST_F(SetupChecksTest, EnableTracingTwiceIsSilentAndTraced) {
+  EnableTracing(*builder_);
+  EnableTracing(*builder_);
+  Build();
+  const std::string seen = Call();
+  EXPECT_EQ(seen, root_.trace_id().ToHex());
+  EXPECT_THAT(TakeMessages(), IsEmpty());
+}
+
+TEST_F(SetupChecksTest, EnableTracingAfterBuildAndStartIsReported) {
+  Build();
+  EnableTracing(*builder_);
+  EXPECT_THAT(TakeMessages(),
+              ElementsAre(AllOf(HasSubstr("after builder.BuildAndStart()"),
+                                HasSubstr("NOT traced"),
+                                HasSubstr("before BuildAndStart()"))));
+  // The failure is explicit on the server too: no server span at all.
+  EXPECT_EQ(Call(), "");
+  EXPECT_THAT(TakeMessages(), IsEmpty());  // once, not per call
+}
+
+TEST_F(SetupChecksTest, SetInterceptorCreatorsAfterEnableTracingIsReported) {
+  EnableTracing(*builder_);
+  builder_->experimental().SetInterceptorCreators({});
+  EXPECT_THAT(TakeMessages(), IsEmpty());  // only BuildAndStart knows
+  Build();
+  EXPECT_THAT(
+      TakeMessages(),
+      ElementsAre(AllOf(HasSubstr("SetInterceptorCreators"),
+                        HasSubstr("NOT traced"),
+                        HasSubstr("EnableTracing(builder, options, {"))));
+  EXPECT_EQ(Call(), "");
+  EXPECT_THAT(TakeMessages(), IsEmpty());
+}
+
+TEST_F(SetupChecksTest, EnableTracingAgainAfterReplacementIsSilent) {
+  EnableTracing(*builder_);
+  builder_->experimental().SetInterceptorCreators({});
+  EnableTracing(*builder_);
+  Build();
+  const std::string seen = Call();
+  EXPECT_EQ(seen, root_.trace_id().ToHex());
+  EXPECT_THAT(TakeMessages(), IsEmpty());
+}
+
+TEST_F(SetupChecksTest, UnbuiltBuilderIsSilent) {
+  EnableTracing(*builder_);
+  builder_->experimental().SetInterceptorCreators({});
+  builder_.reset();  // never built: nothing was served untraced
+  EXPECT_THAT(TakeMessages(), IsEmpty());
+}
+
+TEST_F(SetupChecksTest, NewBuilderAfterABuiltOneIsNotMistakenForIt) {
+  Build();
+  server_->Shutdown();
+  server_.reset();
+  builder_.reset();
+  // A builder constructed where the old one was is a fresh builder.
+  for (int i = 0; i < 3; ++i) {
+    grpc::ServerBuilder fresh;
+    EnableTracing(fresh);
+  }
+  EXPECT_THAT(TakeMessages(), IsEmpty());
+}
+
+}  // namespace
+}  // namespace traceprop
