@@ -5,15 +5,14 @@
 #include <utility>
 #include <vector>
 
-#include "absl/time/clock.h"
 #include "traceprop/context/current.h"
 #include "traceprop/context/id_generator.h"
+#include "traceprop/spans/internal/clock.h"
 
 namespace traceprop {
 namespace internal {
 
 std::atomic<TracerProvider*> installed_provider{nullptr};
-int64_t SteadyNowNanos();  // span.cc
 
 namespace {
 // Every provider ever installed, kept until exit (reachable, not leaked).
@@ -85,8 +84,8 @@ RecordingSpan TracerProvider::Record(const TraceContext& context,
     data->trace_state = context.trace_state().ToHeader();
   data->name = std::string(name);
   data->kind = kind;
-  data->start_unix_nano = static_cast<uint64_t>(absl::GetCurrentTimeNanos());
   span.start_steady_ns_ = internal::SteadyNowNanos();
+  data->start_unix_nano = internal::UnixNanosAt(span.start_steady_ns_);
   span.data_ = std::move(data);
   span.processor_ = processor_.get();
   return span;

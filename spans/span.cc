@@ -5,6 +5,7 @@
 #include <utility>
 
 #include "absl/time/clock.h"
+#include "traceprop/spans/internal/clock.h"
 #include "traceprop/spans/processor.h"
 #include "traceprop/spans/provider.h"
 
@@ -15,6 +16,18 @@ int64_t SteadyNowNanos() {
   return std::chrono::duration_cast<std::chrono::nanoseconds>(
              std::chrono::steady_clock::now().time_since_epoch())
       .count();
+}
+
+// The wall clock is read once per process and every timestamp is that
+// anchor plus steady-clock time, so spans of one process are ordered exactly
+// (a child never starts before its parent; see docs/SPANS.md).
+uint64_t UnixNanosAt(int64_t steady_ns) {
+  struct Anchor {
+    int64_t wall;
+    int64_t steady;
+  };
+  static const Anchor anchor{absl::GetCurrentTimeNanos(), SteadyNowNanos()};
+  return static_cast<uint64_t>(anchor.wall + (steady_ns - anchor.steady));
 }
 
 }  // namespace internal
