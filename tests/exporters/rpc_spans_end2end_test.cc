@@ -376,7 +376,10 @@ TEST_P(ApiStyleTest, CancelledStreamEndsBothSpans) {
     ctx.TryCancel();
     EXPECT_EQ(stream->Finish().error_code(), grpc::StatusCode::CANCELLED);
   }
-  server.Shutdown();  // every server call has ended
+  // The server span arrives when the server side of the call has ended
+  // (Collect waits, bounded). No server.Shutdown() before that: the async
+  // echo server may still be finishing the cancelled call, and gRPC asserts
+  // on an operation started on a completion queue that is shutting down.
   std::vector<otlp::trace::v1::Span> spans = Collect(2);
   for (const auto& s : spans) {
     EXPECT_EQ(s.name(), "tpecho.Echo/Bidi");
