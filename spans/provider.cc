@@ -83,6 +83,8 @@ RecordingSpan TracerProvider::Record(const TraceContext& context,
   if (!context.trace_state().empty())
     data->trace_state = context.trace_state().ToHeader();
   data->name = std::string(name);
+  // RPC spans carry ~6 attributes: one allocation instead of four.
+  data->attributes.reserve(8);
   data->kind = kind;
   span.start_steady_ns_ = internal::SteadyNowNanos();
   data->start_unix_nano = internal::UnixNanosAt(span.start_steady_ns_);
