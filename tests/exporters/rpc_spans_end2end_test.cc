@@ -6,6 +6,7 @@
 
 #include <cstdlib>
 #include <map>
+#include <set>
 #include <memory>
 #include <string>
 #include <vector>
@@ -293,6 +294,26 @@ TEST_F(RpcSpansTest, UntrustedServerRestartsAndLinksTheCaller) {
   ASSERT_EQ(server->links_size(), 1);
   EXPECT_EQ(server->links(0).trace_id(), client->trace_id());
   EXPECT_EQ(server->links(0).span_id(), client->span_id());
+}
+
+// Many calls: every span recorded below the queue bound reaches the
+// receiver, none dropped, none duplicated.
+TEST_F(RpcSpansTest, ManyCallsLoseNothingBelowTheQueueBound) {
+  RelayServer b(nullptr);
+  auto channel = b.Channel();
+  constexpr int kCalls = 500;
+  for (int i = 0; i < kCalls; ++i) {
+    grpc::Status status;
+    CallUnary(channel, "x", &status);
+    ASSERT_TRUE(status.ok());
+  }
+  std::vector<otlp::trace::v1::Span> spans = Collect(2 * kCalls);
+  std::set<std::string> ids;
+  for (const auto& s : spans) ids.insert(s.span_id());
+  EXPECT_EQ(ids.size(), size_t{2 * kCalls});
+  auto* processor = static_cast<BatchSpanProcessor*>(provider_->processor());
+  EXPECT_EQ(processor->GetStats().dropped, 0u);
+  EXPECT_EQ(stats_->exported_spans.load(), uint64_t{2 * kCalls});
 }
 
 // Every server API style, every RPC shape: a CLIENT and a SERVER span per
