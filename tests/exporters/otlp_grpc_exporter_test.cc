@@ -244,6 +244,32 @@ TEST(OtlpGrpcExporter, ShutdownFailsLaterExports) {
   EXPECT_EQ(receiver.calls(), 0);
 }
 
+// The scheme and `insecure` choose TLS or plaintext: against a plaintext
+// receiver only the plaintext choices get through (a TLS handshake with it
+// fails), so the choice really reaches the channel.
+TEST(OtlpGrpcExporter, SchemeAndInsecureChooseTlsOrPlaintext) {
+  OtlpTestReceiver receiver;
+  const std::string hostport = "127.0.0.1:" + std::to_string(receiver.port());
+  struct Case {
+    std::string endpoint;
+    bool insecure;
+    bool plaintext;
+  };
+  for (const Case& c : {Case{"http://" + hostport, false, true},
+                        Case{hostport, true, true},
+                        Case{hostport, false, false},
+                        Case{"https://" + hostport, true, false}}) {
+    OtlpGrpcExporterOptions o = Options(c.endpoint);
+    o.insecure = c.insecure;
+    o.timeout = absl::Seconds(c.plaintext ? 20 : 1);
+    o.max_attempts = 1;
+    OtlpGrpcExporter exporter(o);
+    EXPECT_EQ(exporter.Export(OneSpan()) == ExportResult::kSuccess, c.plaintext)
+        << c.endpoint << " insecure=" << c.insecure;
+  }
+  EXPECT_EQ(receiver.Spans().size(), 2u);
+}
+
 TEST(OtlpGrpcExporter, GrpcTargetFromEndpoint) {
   using P = std::pair<std::string, bool>;
   EXPECT_EQ(OtlpGrpcExporter::GrpcTarget("http://h:4317", false), P("h:4317", true));
