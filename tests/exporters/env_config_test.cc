@@ -1,5 +1,6 @@
 #include "traceprop/exporters/env_config.h"
 
+#include <cstdlib>
 #include <map>
 #include <string>
 
@@ -164,6 +165,22 @@ TEST(EnvConfig, MakeTracerProviderHonoursDisabledAndNone) {
   EXPECT_NE(otlp->processor(), nullptr);
   otlp->StartSpan("dropped-at-shutdown").End();
   otlp->Shutdown(absl::Seconds(10));  // bounded even with no receiver
+}
+
+// README's "Spans and export" example, as written (console exporter: the
+// spans go to stdout as OTLP/JSON lines).
+TEST(EnvConfig, ReadmeExample) {
+  setenv("OTEL_TRACES_EXPORTER", "console", 1);
+  auto tracing = traceprop::InstallTracingFromEnv(/*default_service_name=*/"relay");
+  ASSERT_NE(tracing, nullptr);
+  {
+    traceprop::Span span("resize-image");      // current while in scope
+    span->SetAttribute("image.bytes", int64_t{4096});
+    EXPECT_TRUE(span.IsRecording());
+  }
+  if (tracing) EXPECT_TRUE(tracing->Shutdown(absl::Seconds(5)));
+  InstallTracerProvider(nullptr);
+  unsetenv("OTEL_TRACES_EXPORTER");
 }
 
 }  // namespace
