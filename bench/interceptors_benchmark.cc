@@ -1,5 +1,7 @@
 // Cost of the traceprop interceptors on a unary RPC, against (a) no
-// interceptors and (b) a no-op client and server interceptor, over an
+// interceptors and (b) a no-op client and server interceptor, and (c) with
+// span recording on (a TracerProvider whose batching processor hands spans
+// to an exporter that discards them: recording, not network), over an
 // in-process channel and over TCP loopback; plus throughput with 8 client
 // threads. One family per measurement with the variant as an argument, so
 // that repetitions interleave:
@@ -29,6 +31,7 @@
 #include "benchmark/benchmark.h"
 #include "traceprop/context/current.h"
 #include "traceprop/interceptors/tracing.h"
+#include "traceprop/spans/provider.h"
 
 namespace {
 
@@ -39,7 +42,14 @@ constexpr char kMethod[] = "/bench.Echo/Unary";
 // kHeaderOnly: no-op interceptors of which the client one adds a constant
 // 55-character traceparent: the floor any propagation pays (gRPC's cost of
 // carrying one more header), to tell it apart from traceprop's own work.
-enum Variant { kNone = 0, kNoOp = 1, kTraceprop = 2, kHeaderOnly = 3 };
+// kRecording: kTraceprop with a TracerProvider installed while it runs.
+enum Variant {
+  kNone = 0,
+  kNoOp = 1,
+  kTraceprop = 2,
+  kHeaderOnly = 3,
+  kRecording = 4
+};
 enum Transport { kInProcess = 0, kTcp = 1 };
 
 class EchoService : public grpc::Service {
@@ -105,7 +115,7 @@ std::vector<std::unique_ptr<ClientInterceptorFactoryInterface>> ClientList(
   if (v == kNoOp || v == kHeaderOnly) {
     list.push_back(std::make_unique<NoOpClientFactory>(v == kHeaderOnly));
   }
-  if (v == kTraceprop)
+  if (v == kTraceprop || v == kRecording)
     list.push_back(traceprop::MakeClientInterceptorFactory());
   return list;
 }
@@ -119,7 +129,7 @@ struct Setup {
 };
 
 Setup& Get(Variant v) {
-  static Setup* setups[4] = {nullptr, nullptr, nullptr, nullptr};
+  static Setup* setups[5] = {nullptr, nullptr, nullptr, nullptr, nullptr};
   if (setups[v] != nullptr) return *setups[v];
   auto* s = new Setup;
   grpc::ServerBuilder builder;
@@ -130,7 +140,7 @@ Setup& Get(Variant v) {
     std::vector<std::unique_ptr<ServerInterceptorFactoryInterface>> list;
     list.push_back(std::make_unique<NoOpServerFactory>());
     builder.experimental().SetInterceptorCreators(std::move(list));
-  } else if (v == kTraceprop) {
+  } else if (v == kTraceprop || v == kRecording) {
     traceprop::EnableTracing(builder);
   }
   s->server = builder.BuildAndStart();
@@ -170,8 +180,39 @@ const char* VariantName(int v) {
   return v == kNone        ? "none"
          : v == kNoOp      ? "noop"
          : v == kTraceprop ? "traceprop"
+         : v == kRecording ? "recording"
                            : "header_only";
 }
+
+class DiscardExporter final : public traceprop::SpanExporter {
+ public:
+  traceprop::ExportResult Export(
+      const std::vector<std::unique_ptr<traceprop::SpanData>>&) override {
+    return traceprop::ExportResult::kSuccess;
+  }
+};
+
+// RecordingOn installs a recording provider for the variant kRecording
+// while it lives (one benchmark run), and shuts it down afterwards.
+class RecordingOn {
+ public:
+  explicit RecordingOn(Variant v) {
+    if (v != kRecording) return;
+    provider_ = std::make_shared<traceprop::TracerProvider>(
+        traceprop::TracerProviderOptions{
+            nullptr, std::make_unique<traceprop::BatchSpanProcessor>(
+                         std::make_unique<DiscardExporter>())});
+    traceprop::InstallTracerProvider(provider_);
+  }
+  ~RecordingOn() {
+    if (provider_ == nullptr) return;
+    traceprop::InstallTracerProvider(nullptr);
+    provider_->Shutdown(absl::Seconds(10));
+  }
+
+ private:
+  std::shared_ptr<traceprop::TracerProvider> provider_;
+};
 
 // BM_Unary/<variant>/<transport>: latency of one blocking unary call.
 void BM_Unary(benchmark::State& state) {
@@ -179,6 +220,7 @@ void BM_Unary(benchmark::State& state) {
   const auto t = static_cast<Transport>(state.range(1));
   grpc::Channel* channel = Get(v).channel[t].get();
   const grpc::ByteBuffer req = Request();
+  RecordingOn recording(v);
   // The caller runs inside a traced request, as a service calling another.
   traceprop::ContextScope scope(traceprop::TraceContext::NewRoot());
   for (auto _ : state) Call(channel, req);
@@ -186,7 +228,8 @@ void BM_Unary(benchmark::State& state) {
 }
 BENCHMARK(BM_Unary)
     ->ArgNames({"variant", "tcp"})
-    ->ArgsProduct({{kNone, kNoOp, kTraceprop, kHeaderOnly}, {kInProcess, kTcp}})
+    ->ArgsProduct({{kNone, kNoOp, kTraceprop, kHeaderOnly, kRecording},
+                   {kInProcess, kTcp}})
     ->UseRealTime();
 
 // BM_Throughput/<variant>: 8 client threads on one TCP channel.
@@ -215,13 +258,14 @@ BENCHMARK(BM_Throughput)
 const bool kFixedRegistered = [] {
   const char* calls = std::getenv("TRACEPROP_BENCH_FIXED_CALLS");
   if (calls == nullptr) return false;
-  for (int v : {kNone, kNoOp, kTraceprop, kHeaderOnly}) {
+  for (int v : {kNone, kNoOp, kTraceprop, kHeaderOnly, kRecording}) {
     benchmark::RegisterBenchmark(
         absl::StrCat("BM_UnaryFixed/", VariantName(v)).c_str(),
         [v](benchmark::State& state) {
           grpc::Channel* channel =
               Get(static_cast<Variant>(v)).channel[kInProcess].get();
           const grpc::ByteBuffer req = Request();
+          RecordingOn recording(static_cast<Variant>(v));
           traceprop::ContextScope scope(traceprop::TraceContext::NewRoot());
           for (auto _ : state) Call(channel, req);
         })

@@ -12,6 +12,7 @@
 #include "traceprop/context/traceparent.h"
 #include "traceprop/interceptors/internal/call_claims.h"
 #include "traceprop/interceptors/internal/server_setup_checks.h"
+#include "traceprop/interceptors/internal/rpc_spans.h"
 #include "traceprop/interceptors/internal/server_span_registry.h"
 #include "traceprop/interceptors/internal/tsan_annotations.h"
 
@@ -86,7 +87,9 @@ void ReleaseBatch(InterceptorBatchMethods* methods, const Interceptor* self,
 
 class ClientInterceptor final : public Interceptor {
  public:
-  explicit ClientInterceptor(TraceContext call) : call_(std::move(call)) {
+  ClientInterceptor(TraceContext call, ClientRpcInfo* info)
+      : call_(std::move(call)), info_(info) {
+    span_.StartClient(call_, info->method());  // records if sampled
     internal::TsanRelease(this);
   }
   ~ClientInterceptor() override { internal::TsanAcquire(this); }
@@ -116,12 +119,19 @@ class ClientInterceptor final : public Interceptor {
         }
       }
     }
+    if (methods->QueryInterceptionHookPoint(
+            InterceptionHookPoints::POST_RECV_STATUS)) {
+      grpc::Status* status = methods->GetRecvStatus();
+      if (status != nullptr) span_.EndClient(*status, info_->client_context());
+    }
     ReleaseBatch(methods, this);
     methods->Proceed();
   }
 
  private:
   const TraceContext call_;
+  ClientRpcInfo* const info_;  // gRPC's, outlives the interceptor
+  internal::RpcSpan span_;     // the CLIENT span; ends at status or here
 };
 
 class ClientFactory final : public ClientInterceptorFactoryInterface {
@@ -133,9 +143,12 @@ class ClientFactory final : public ClientInterceptorFactoryInterface {
     // This channel decides for the call, not EnableGlobalClientTracing.
     internal::ClaimCall(info);
     const TraceContext& current = Current();
-    if (current.IsValid()) return new ClientInterceptor(current.Child());
-    if (!options_.start_root_when_no_context) return nullptr;
-    return new ClientInterceptor(TraceContext::NewRoot(options_.root_sampled));
+    if (!current.IsValid() && !options_.start_root_when_no_context)
+      return nullptr;
+    return new ClientInterceptor(
+        internal::NewCallContext(current, options_.root_sampled,
+                                 info->method(), SpanKind::kClient),
+        info);
   }
 
  private:
@@ -147,8 +160,8 @@ class ClientFactory final : public ClientInterceptorFactoryInterface {
 class ServerInterceptor final : public Interceptor {
  public:
   ServerInterceptor(const grpc::ServerContextBase* ctx,
-                    const ServerOptions* options)
-      : ctx_(ctx), options_(options) {
+                    const ServerOptions* options, const char* method)
+      : ctx_(ctx), options_(options), method_(method) {
     internal::TsanRelease(this);
   }
 
@@ -163,6 +176,7 @@ class ServerInterceptor final : public Interceptor {
         methods->QueryInterceptionHookPoint(
             InterceptionHookPoints::POST_RECV_INITIAL_METADATA)) {
       Extract(methods->GetRecvInitialMetadata());
+      span_.StartServer(spans_.server_span, spans_.incoming, method_, ctx_);
       internal::RegisterCallSpans(ctx_, &spans_);
       registered_ = true;
       // In the sync and callback APIs gRPC 1.51 calls the method handler
@@ -174,6 +188,10 @@ class ServerInterceptor final : public Interceptor {
       ReleaseBatch(methods, this, ctx_);
       methods->Proceed();
       return;
+    }
+    if (methods->QueryInterceptionHookPoint(
+            InterceptionHookPoints::PRE_SEND_STATUS)) {
+      span_.EndServer(methods->GetSendStatus());
     }
     ReleaseBatch(methods, this, ctx_);
     methods->Proceed();
@@ -208,10 +226,13 @@ class ServerInterceptor final : public Interceptor {
         spans_.incoming = *std::move(incoming);
         if (options_->trust_incoming) {
           Bump(counters.continued);
-          spans_.server_span = spans_.incoming.Child();
+          spans_.server_span = internal::NewCallContext(
+              spans_.incoming, options_->root_sampled, method_,
+              SpanKind::kServer);
         } else {
           Bump(counters.untrusted);
-          spans_.server_span = TraceContext::NewRoot(options_->root_sampled);
+          spans_.server_span = internal::NewCallContext(
+        TraceContext(), options_->root_sampled, method_, SpanKind::kServer);
         }
         return;
       }
@@ -221,12 +242,15 @@ class ServerInterceptor final : public Interceptor {
     } else {
       Bump(counters.multiple_traceparent);
     }
-    spans_.server_span = TraceContext::NewRoot(options_->root_sampled);
+    spans_.server_span = internal::NewCallContext(
+        TraceContext(), options_->root_sampled, method_, SpanKind::kServer);
   }
 
   const grpc::ServerContextBase* const ctx_;
   const ServerOptions* const options_;  // owned by the factory
+  const char* const method_;            // gRPC's, outlives the call
   internal::CallSpans spans_;
+  internal::RpcSpan span_;  // the SERVER span; ends at status or here
   bool registered_ = false;
 };
 
@@ -243,7 +267,8 @@ class ServerFactory final : public ServerInterceptorFactoryInterface {
         return nullptr;
       }
     }
-    return new ServerInterceptor(info->server_context(), &options_);
+    return new ServerInterceptor(info->server_context(), &options_,
+                                 info->method());
   }
 
  private:

@@ -1,0 +1,109 @@
+#include "traceprop/exporters/internal/otlp_proto.h"
+
+#include <string>
+#include <variant>
+
+#include "traceprop/context/version.h"
+
+namespace traceprop {
+namespace internal {
+
+namespace common = opentelemetry::proto::common::v1;
+namespace trace = opentelemetry::proto::trace::v1;
+
+namespace {
+
+void FillAttributes(const std::vector<Attribute>& attributes,
+                    google::protobuf::RepeatedPtrField<common::KeyValue>* out) {
+  out->Reserve(static_cast<int>(attributes.size()));
+  for (const Attribute& a : attributes) {
+    common::KeyValue* kv = out->Add();
+    kv->set_key(a.key);
+    FillAnyValue(a.value, kv->mutable_value());
+  }
+}
+
+std::string Bytes(const std::array<uint8_t, 16>& b) {
+  return std::string(reinterpret_cast<const char*>(b.data()), b.size());
+}
+std::string Bytes(const std::array<uint8_t, 8>& b) {
+  return std::string(reinterpret_cast<const char*>(b.data()), b.size());
+}
+
+constexpr uint32_t kHasIsRemote = 0x100;
+constexpr uint32_t kIsRemote = 0x200;
+
+}  // namespace
+
+void FillAnyValue(const AttributeValue& value, common::AnyValue* out) {
+  struct Visitor {
+    common::AnyValue* out;
+    void operator()(bool v) const { out->set_bool_value(v); }
+    void operator()(int64_t v) const { out->set_int_value(v); }
+    void operator()(double v) const { out->set_double_value(v); }
+    void operator()(const std::string& v) const { out->set_string_value(v); }
+  };
+  std::visit(Visitor{out}, value);
+}
+
+uint32_t OtlpSpanFlags(const SpanData& span) {
+  uint32_t flags = span.flags.WireValue() | kHasIsRemote;
+  if (span.parent_is_remote) flags |= kIsRemote;
+  return flags;
+}
+
+void SpansToRequest(
+    const std::vector<std::unique_ptr<SpanData>>& spans,
+    const std::vector<Attribute>& resource,
+    opentelemetry::proto::collector::trace::v1::ExportTraceServiceRequest*
+        out) {
+  trace::ResourceSpans* rs = out->add_resource_spans();
+  FillAttributes(resource, rs->mutable_resource()->mutable_attributes());
+  trace::ScopeSpans* ss = rs->add_scope_spans();
+  ss->mutable_scope()->set_name(kScopeName);
+  ss->mutable_scope()->set_version(TRACEPROP_VERSION_STRING);
+  ss->mutable_spans()->Reserve(static_cast<int>(spans.size()));
+  for (const auto& sp : spans) {
+    const SpanData& s = *sp;
+    trace::Span* o = ss->add_spans();
+    o->set_trace_id(Bytes(s.trace_id.bytes()));
+    o->set_span_id(Bytes(s.span_id.bytes()));
+    if (!s.trace_state.empty()) o->set_trace_state(s.trace_state);
+    if (s.parent_span_id.IsValid())
+      o->set_parent_span_id(Bytes(s.parent_span_id.bytes()));
+    o->set_flags(OtlpSpanFlags(s));
+    o->set_name(s.name);
+    o->set_kind(static_cast<trace::Span::SpanKind>(s.kind));
+    o->set_start_time_unix_nano(s.start_unix_nano);
+    o->set_end_time_unix_nano(s.end_unix_nano);
+    FillAttributes(s.attributes, o->mutable_attributes());
+    o->set_dropped_attributes_count(s.dropped_attributes);
+    for (const SpanEvent& e : s.events) {
+      trace::Span::Event* oe = o->add_events();
+      oe->set_time_unix_nano(e.time_unix_nano);
+      oe->set_name(e.name);
+      FillAttributes(e.attributes, oe->mutable_attributes());
+    }
+    o->set_dropped_events_count(s.dropped_events);
+    for (const SpanLink& l : s.links) {
+      trace::Span::Link* ol = o->add_links();
+      ol->set_trace_id(Bytes(l.context.trace_id().bytes()));
+      ol->set_span_id(Bytes(l.context.span_id().bytes()));
+      if (!l.context.trace_state().empty())
+        ol->set_trace_state(l.context.trace_state().ToHeader());
+      FillAttributes(l.attributes, ol->mutable_attributes());
+      ol->set_flags(l.context.flags().WireValue() | kHasIsRemote |
+                    (l.context.is_remote() ? kIsRemote : 0));
+    }
+    o->set_dropped_links_count(s.dropped_links);
+    if (s.status != StatusCode::kUnset) {
+      o->mutable_status()->set_code(
+          static_cast<trace::Status::StatusCode>(s.status));
+      if (!s.status_message.empty())
+        o->mutable_status()->set_message(s.status_message);
+    }
+  }
+}
+
+}  // namespace internal
+}  // namespace traceprop

@@ -1,0 +1,119 @@
+// traceprop/spans/span_data.h — the finished span a processor and an
+// exporter see.
+//
+// A SpanData is what a RecordingSpan (span.h) hands to the installed
+// processor when it ends: ids, parent, name, kind, times, status,
+// attributes, events and links, with the OpenTelemetry data model's
+// meanings and numeric values (SpanKind and StatusCode are the OTLP enum
+// numbers). Exporters (exporters/) translate it to OTLP. From a test
+// exporter:
+//
+//   for (const auto& span : batch) {
+//     std::cout << span->name << " " << span->span_id.ToHex() << " "
+//               << (span->end_unix_nano - span->start_unix_nano) << " ns\n";
+//     if (const AttributeValue* v = span->FindAttribute("rpc.method")) ...
+//   }
+
+#ifndef TRACEPROP_SPANS_SPAN_DATA_H_
+#define TRACEPROP_SPANS_SPAN_DATA_H_
+
+#include <cstdint>
+#include <string>
+#include <variant>
+#include <vector>
+
+#include "absl/strings/string_view.h"
+#include "traceprop/context/ids.h"
+#include "traceprop/context/trace_context.h"
+
+namespace traceprop {
+
+// SpanKind is the role of a span, numbered as OTLP's Span.SpanKind.
+enum class SpanKind : int {
+  kUnspecified = 0,
+  kInternal = 1,
+  kServer = 2,
+  kClient = 3,
+  kProducer = 4,
+  kConsumer = 5,
+};
+
+// StatusCode is a span's outcome, numbered as OTLP's Status.StatusCode.
+// kUnset is the default ("no error known"); kOk is set only by users.
+enum class StatusCode : int {
+  kUnset = 0,
+  kOk = 1,
+  kError = 2,
+};
+
+// AttributeValue is one attribute's value: a bool, a 64-bit integer, a
+// double or a string (OTLP AnyValue's scalar cases).
+using AttributeValue = std::variant<bool, int64_t, double, std::string>;
+
+// Attribute is a key with its value.
+struct Attribute {
+  std::string key;
+  AttributeValue value;
+};
+
+// SpanEvent is a named, timed annotation on a span ("exception" for
+// errors, with the semantic conventions' exception.* attributes).
+struct SpanEvent {
+  std::string name;
+  uint64_t time_unix_nano = 0;
+  std::vector<Attribute> attributes;
+};
+
+// SpanLink points at another span context: the caller's context when a
+// server restarts the trace at a trust boundary, the origin of a
+// new-trace background task.
+struct SpanLink {
+  TraceContext context;
+  std::vector<Attribute> attributes;
+};
+
+// SpanLimits bound what one span holds; anything beyond is dropped and
+// counted in SpanData's dropped_* fields. The defaults are the
+// OpenTelemetry SDK defaults.
+struct SpanLimits {
+  static constexpr size_t kMaxAttributes = 128;
+  static constexpr size_t kMaxEvents = 128;
+  static constexpr size_t kMaxLinks = 128;
+  static constexpr size_t kMaxEventAttributes = 128;
+  static constexpr size_t kMaxLinkAttributes = 128;
+};
+
+// SpanData is one ended span. A plain value: thread-compatible; the
+// processor owns it (std::unique_ptr) once the span has ended.
+struct SpanData {
+  TraceId trace_id;
+  SpanId span_id;
+  SpanId parent_span_id;      // all zeros for a root span
+  bool parent_is_remote = false;  // the parent came from another process
+  TraceFlags flags;
+  std::string trace_state;    // the W3C tracestate header value
+  std::string name;
+  SpanKind kind = SpanKind::kInternal;
+  uint64_t start_unix_nano = 0;  // wall clock
+  uint64_t end_unix_nano = 0;    // start + a monotonic-clock duration
+  StatusCode status = StatusCode::kUnset;
+  std::string status_message;    // only with kError
+  std::vector<Attribute> attributes;
+  std::vector<SpanEvent> events;
+  std::vector<SpanLink> links;
+  uint32_t dropped_attributes = 0;
+  uint32_t dropped_events = 0;
+  uint32_t dropped_links = 0;
+
+  // FindAttribute returns the value of the attribute `key`, or nullptr.
+  const AttributeValue* FindAttribute(absl::string_view key) const {
+    for (const Attribute& a : attributes) {
+      if (a.key == key) return &a.value;
+    }
+    return nullptr;
+  }
+};
+
+}  // namespace traceprop
+
+#endif  // TRACEPROP_SPANS_SPAN_DATA_H_

@@ -1,0 +1,119 @@
+#include "traceprop/tests/exporters/otlp_test_receiver.h"
+
+#include <chrono>
+#include <utility>
+
+namespace traceprop {
+namespace testing_support {
+
+namespace collector = otlp::collector::trace::v1;
+
+class OtlpTestReceiver::Service final : public collector::TraceService::Service {
+ public:
+  grpc::Status Export(grpc::ServerContext* ctx,
+                      const collector::ExportTraceServiceRequest* request,
+                      collector::ExportTraceServiceResponse* response) override {
+    std::unique_lock<std::mutex> lock(mu);
+    ++calls;
+    metadata.clear();
+    for (const auto& [k, v] : ctx->client_metadata())
+      metadata.emplace(std::string(k.data(), k.size()),
+                       std::string(v.data(), v.size()));
+    // Held: wait for Release or for the caller to give up (a bounded poll
+    // of the cancellation flag, which gRPC offers no wait for).
+    while (hold && !ctx->IsCancelled())
+      cv.wait_for(lock, std::chrono::milliseconds(5));
+    if (!failures.empty()) {
+      grpc::Status s = failures.front();
+      failures.pop_front();
+      return s;
+    }
+    for (const auto& rs : request->resource_spans()) {
+      for (const auto& ss : rs.scope_spans()) {
+        for (const auto& span : ss.spans())
+          spans.push_back(ReceivedSpan{span, rs.resource(), ss.scope()});
+      }
+    }
+    if (partial) {
+      response->mutable_partial_success()->set_rejected_spans(rejected);
+      response->mutable_partial_success()->set_error_message(message);
+    }
+    cv.notify_all();
+    return grpc::Status::OK;
+  }
+
+  std::mutex mu;
+  std::condition_variable cv;
+  int calls = 0;
+  bool hold = false;
+  bool partial = false;
+  int64_t rejected = 0;
+  std::string message;
+  std::deque<grpc::Status> failures;
+  std::vector<ReceivedSpan> spans;
+  std::multimap<std::string, std::string> metadata;
+};
+
+OtlpTestReceiver::OtlpTestReceiver(int port)
+    : service_(std::make_unique<Service>()) {
+  grpc::ServerBuilder builder;
+  builder.AddListeningPort("127.0.0.1:" + std::to_string(port),
+                           grpc::InsecureServerCredentials(), &port_);
+  builder.RegisterService(service_.get());
+  server_ = builder.BuildAndStart();
+}
+
+OtlpTestReceiver::~OtlpTestReceiver() {
+  Release();
+  if (server_) server_->Shutdown(std::chrono::system_clock::now());
+}
+
+void OtlpTestReceiver::FailNext(grpc::Status status, int times) {
+  std::lock_guard<std::mutex> lock(service_->mu);
+  for (int i = 0; i < times; ++i) service_->failures.push_back(status);
+}
+
+void OtlpTestReceiver::SetPartialSuccess(int64_t rejected,
+                                         const std::string& message) {
+  std::lock_guard<std::mutex> lock(service_->mu);
+  service_->partial = true;
+  service_->rejected = rejected;
+  service_->message = message;
+}
+
+void OtlpTestReceiver::Hold() {
+  std::lock_guard<std::mutex> lock(service_->mu);
+  service_->hold = true;
+}
+
+void OtlpTestReceiver::Release() {
+  {
+    std::lock_guard<std::mutex> lock(service_->mu);
+    service_->hold = false;
+  }
+  service_->cv.notify_all();
+}
+
+bool OtlpTestReceiver::WaitForSpans(size_t n, absl::Duration timeout) {
+  std::unique_lock<std::mutex> lock(service_->mu);
+  return service_->cv.wait_for(lock, absl::ToChronoNanoseconds(timeout),
+                               [&] { return service_->spans.size() >= n; });
+}
+
+std::vector<ReceivedSpan> OtlpTestReceiver::Spans() {
+  std::lock_guard<std::mutex> lock(service_->mu);
+  return service_->spans;
+}
+
+int OtlpTestReceiver::calls() {
+  std::lock_guard<std::mutex> lock(service_->mu);
+  return service_->calls;
+}
+
+std::multimap<std::string, std::string> OtlpTestReceiver::LastMetadata() {
+  std::lock_guard<std::mutex> lock(service_->mu);
+  return service_->metadata;
+}
+
+}  // namespace testing_support
+}  // namespace traceprop

@@ -1,0 +1,70 @@
+// An in-process OTLP/gRPC receiver for tests: a real gRPC server
+// implementing opentelemetry.proto.collector.trace.v1.TraceService on
+// 127.0.0.1 that stores what it receives and answers as scripted.
+
+#ifndef TRACEPROP_TESTS_EXPORTERS_OTLP_TEST_RECEIVER_H_
+#define TRACEPROP_TESTS_EXPORTERS_OTLP_TEST_RECEIVER_H_
+
+#include <grpcpp/grpcpp.h>
+
+#include <condition_variable>
+#include <deque>
+#include <map>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <vector>
+
+#include "absl/time/time.h"
+#include "traceprop/exporters/proto/trace_service.grpc.pb.h"
+
+namespace traceprop {
+namespace testing_support {
+
+namespace otlp = opentelemetry::proto;
+
+// ReceivedSpan is one span with the resource it came with.
+struct ReceivedSpan {
+  otlp::trace::v1::Span span;
+  otlp::resource::v1::Resource resource;
+  otlp::common::v1::InstrumentationScope scope;
+};
+
+// OtlpTestReceiver: thread-safe.
+class OtlpTestReceiver {
+ public:
+  // Starts listening on 127.0.0.1:`port` (0: any free port).
+  explicit OtlpTestReceiver(int port = 0);
+  ~OtlpTestReceiver();
+
+  int port() const { return port_; }
+  std::string endpoint() const {
+    return "http://127.0.0.1:" + std::to_string(port_);
+  }
+
+  // FailNext makes the next `times` calls answer `status`.
+  void FailNext(grpc::Status status, int times = 1);
+  // SetPartialSuccess makes every successful answer carry partial_success.
+  void SetPartialSuccess(int64_t rejected, const std::string& message);
+  // Hold makes calls wait (until Release or the caller's deadline).
+  void Hold();
+  void Release();
+
+  // WaitForSpans waits until at least `n` spans arrived; false on timeout.
+  bool WaitForSpans(size_t n, absl::Duration timeout);
+  std::vector<ReceivedSpan> Spans();
+  int calls();
+  // Metadata of the last call (lower-case keys).
+  std::multimap<std::string, std::string> LastMetadata();
+
+ private:
+  class Service;
+  std::unique_ptr<Service> service_;
+  std::unique_ptr<grpc::Server> server_;
+  int port_ = 0;
+};
+
+}  // namespace testing_support
+}  // namespace traceprop
+
+#endif  // TRACEPROP_TESTS_EXPORTERS_OTLP_TEST_RECEIVER_H_

@@ -1,0 +1,233 @@
+#include "traceprop/spans/span.h"
+
+#include <memory>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "gmock/gmock.h"
+#include "gtest/gtest.h"
+#include "traceprop/context/current.h"
+#include "traceprop/spans/in_memory_exporter.h"
+#include "traceprop/spans/provider.h"
+
+namespace traceprop {
+namespace {
+
+
+// Installs a provider over an in-memory exporter for one test and
+// uninstalls it afterwards.
+class SpanTest : public ::testing::Test {
+ protected:
+  void Install(std::shared_ptr<const Sampler> sampler = nullptr) {
+    auto exporter = std::make_unique<InMemoryExporter>();
+    spans_ = exporter->storage();
+    BatchSpanProcessor::Options options;
+    options.schedule_delay = absl::Hours(1);  // only flushes export
+    provider_ = std::make_shared<TracerProvider>(TracerProviderOptions{
+        std::move(sampler),
+        std::make_unique<BatchSpanProcessor>(std::move(exporter), options)});
+    InstallTracerProvider(provider_);
+  }
+  void TearDown() override {
+    InstallTracerProvider(nullptr);
+    if (provider_) provider_->Shutdown(absl::Seconds(10));
+  }
+  std::vector<SpanData> Flush() {
+    EXPECT_TRUE(provider_->ForceFlush(absl::Seconds(10)));
+    return spans_->Take();
+  }
+
+  std::shared_ptr<TracerProvider> provider_;
+  std::shared_ptr<InMemorySpans> spans_;
+};
+
+TEST_F(SpanTest, WithoutProviderASpanIsASpanScope) {
+  TraceContext outer = TraceContext::NewRoot();
+  ContextScope scope(outer);
+  {
+    Span span("work");
+    EXPECT_FALSE(span.IsRecording());
+    EXPECT_EQ(Current(), span.context());
+    EXPECT_EQ(span.context().trace_id(), outer.trace_id());
+    EXPECT_EQ(span.context().parent_span_id(), outer.span_id());
+    span->SetAttribute("k", "v");  // no-op, no crash
+  }
+  EXPECT_EQ(Current(), outer);
+}
+
+TEST_F(SpanTest, ScopedSpanIsCurrentParentsChildrenAndEndsOnce) {
+  Install();
+  TraceContext root_context;
+  {
+    Span root("root");
+    ASSERT_TRUE(root.IsRecording());
+    root_context = root.context();
+    EXPECT_TRUE(root_context.flags().random());
+    EXPECT_TRUE(root_context.sampled());
+    {
+      Span child("child", {SpanKind::kClient});
+      EXPECT_EQ(Current(), child.context());
+      child.End();
+      child.End();  // once
+      EXPECT_EQ(Current(), child.context());  // still in scope
+    }
+    EXPECT_EQ(Current(), root_context);
+  }
+  EXPECT_FALSE(Current().IsValid());
+  std::vector<SpanData> got = Flush();
+  ASSERT_EQ(got.size(), 2u);
+  const SpanData& child = got[0];
+  const SpanData& root = got[1];
+  EXPECT_EQ(child.name, "child");
+  EXPECT_EQ(child.kind, SpanKind::kClient);
+  EXPECT_EQ(root.name, "root");
+  EXPECT_EQ(root.kind, SpanKind::kInternal);
+  EXPECT_FALSE(root.parent_span_id.IsValid());
+  EXPECT_EQ(root.span_id, root_context.span_id());
+  EXPECT_EQ(child.trace_id, root.trace_id);
+  EXPECT_EQ(child.parent_span_id, root.span_id);
+  EXPECT_FALSE(child.parent_is_remote);
+  // Timing: the child lies within the root.
+  EXPECT_LE(root.start_unix_nano, child.start_unix_nano);
+  EXPECT_LE(child.start_unix_nano, child.end_unix_nano);
+  EXPECT_LE(child.end_unix_nano, root.end_unix_nano);
+  EXPECT_GT(root.start_unix_nano, uint64_t{1600000000} * 1000000000);
+}
+
+TEST_F(SpanTest, AttributesEventsStatusAndLinks) {
+  Install();
+  TraceContext linked = TraceContext::NewRoot();
+  {
+    SpanStartOptions options;
+    options.attributes = {{"from.start", int64_t{7}}};
+    options.links = {{linked, {{"why", std::string("origin")}}}};
+    Span span("work", std::move(options));
+    span->SetAttribute("s", "text");  // a const char* stays a string
+    span->SetAttribute("b", true);
+    span->SetAttribute("i", 42);
+    span->SetAttribute("d", 0.5);
+    span->SetAttribute("i", int64_t{43});  // replaces
+    span->SetAttribute("", "ignored");
+    span->AddEvent("checkpoint", {{"n", int64_t{1}}});
+    span->AddLink(TraceContext());  // invalid: ignored
+    span->RecordError(absl::NotFoundError("no such image"));
+    span->SetStatus(StatusCode::kUnset);  // ignored
+  }
+  std::vector<SpanData> got = Flush();
+  ASSERT_EQ(got.size(), 1u);
+  const SpanData& s = got[0];
+  ASSERT_NE(s.FindAttribute("s"), nullptr);
+  EXPECT_EQ(std::get<std::string>(*s.FindAttribute("s")), "text");
+  EXPECT_EQ(std::get<bool>(*s.FindAttribute("b")), true);
+  EXPECT_EQ(std::get<int64_t>(*s.FindAttribute("i")), 43);
+  EXPECT_EQ(std::get<double>(*s.FindAttribute("d")), 0.5);
+  EXPECT_EQ(std::get<int64_t>(*s.FindAttribute("from.start")), 7);
+  EXPECT_EQ(s.attributes.size(), 5u);
+  ASSERT_EQ(s.events.size(), 2u);
+  EXPECT_EQ(s.events[0].name, "checkpoint");
+  EXPECT_EQ(s.events[1].name, "exception");
+  EXPECT_LE(s.start_unix_nano, s.events[0].time_unix_nano);
+  EXPECT_LE(s.events[0].time_unix_nano, s.events[1].time_unix_nano);
+  EXPECT_LE(s.events[1].time_unix_nano, s.end_unix_nano);
+  EXPECT_EQ(s.events[1].attributes[0].key, "exception.type");
+  EXPECT_EQ(std::get<std::string>(s.events[1].attributes[0].value),
+            "NOT_FOUND");
+  EXPECT_EQ(s.status, StatusCode::kError);
+  EXPECT_EQ(s.status_message, "no such image");
+  ASSERT_EQ(s.links.size(), 1u);
+  EXPECT_EQ(s.links[0].context, linked);
+}
+
+TEST_F(SpanTest, OkIsFinalAndMessagesOnlyWithErrors) {
+  Install();
+  {
+    RecordingSpan span = StartSpan("a");
+    span.SetStatus(StatusCode::kOk, "dropped message");
+    span.SetStatus(StatusCode::kError, "too late");
+  }
+  std::vector<SpanData> got = Flush();
+  ASSERT_EQ(got.size(), 1u);
+  EXPECT_EQ(got[0].status, StatusCode::kOk);
+  EXPECT_EQ(got[0].status_message, "");
+}
+
+TEST_F(SpanTest, LimitsDropAndCount) {
+  Install();
+  {
+    RecordingSpan span = StartSpan("many");
+    for (size_t i = 0; i < SpanLimits::kMaxAttributes + 3; ++i)
+      span.SetAttribute("k" + std::to_string(i), int64_t(i));
+    for (size_t i = 0; i < SpanLimits::kMaxEvents + 2; ++i) span.AddEvent("e");
+    for (size_t i = 0; i < SpanLimits::kMaxLinks + 1; ++i)
+      span.AddLink(TraceContext::NewRoot());
+  }
+  std::vector<SpanData> got = Flush();
+  ASSERT_EQ(got.size(), 1u);
+  EXPECT_EQ(got[0].attributes.size(), SpanLimits::kMaxAttributes);
+  EXPECT_EQ(got[0].dropped_attributes, 3u);
+  EXPECT_EQ(got[0].dropped_events, 2u);
+  EXPECT_EQ(got[0].dropped_links, 1u);
+}
+
+TEST_F(SpanTest, MovedSpanEndsOnceAndExplicitParentIsUsed) {
+  Install();
+  TraceContext remote = *TraceContext::FromHeaders(
+      "00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01");
+  RecordingSpan a = StartSpan("moved", {SpanKind::kServer, remote});
+  RecordingSpan b = std::move(a);
+  EXPECT_FALSE(a.IsRecording());
+  a.End();
+  b.End();
+  b.End();
+  std::vector<SpanData> got = Flush();
+  ASSERT_EQ(got.size(), 1u);
+  EXPECT_EQ(got[0].trace_id, remote.trace_id());
+  EXPECT_EQ(got[0].parent_span_id, remote.span_id());
+  EXPECT_TRUE(got[0].parent_is_remote);
+  EXPECT_EQ(got[0].kind, SpanKind::kServer);
+}
+
+TEST_F(SpanTest, UnsampledSpansPropagateAndRecordNothing) {
+  Install(ParentBasedSampler(AlwaysOffSampler()));
+  {
+    Span root("root");
+    EXPECT_FALSE(root.IsRecording());
+    EXPECT_TRUE(root.context().IsValid());
+    EXPECT_FALSE(root.context().sampled());
+    Span child("child");
+    EXPECT_EQ(child.context().trace_id(), root.context().trace_id());
+    EXPECT_FALSE(child.IsRecording());
+  }
+  // A sampled remote parent is followed.
+  TraceContext remote = *TraceContext::FromHeaders(
+      "00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01");
+  StartSpan("followed", {SpanKind::kServer, remote}).End();
+  std::vector<SpanData> got = Flush();
+  ASSERT_EQ(got.size(), 1u);
+  EXPECT_EQ(got[0].name, "followed");
+}
+
+TEST_F(SpanTest, RatioRootRecordsThresholdInTraceState) {
+  Install(ParentBasedSampler(TraceIdRatioSampler(1.0)));
+  StartSpan("root").End();
+  std::vector<SpanData> got = Flush();
+  ASSERT_EQ(got.size(), 1u);
+  EXPECT_EQ(got[0].trace_state, "ot=th:0");
+}
+
+TEST_F(SpanTest, NothingIsRecordedAfterShutdown) {
+  Install();
+  RecordingSpan open = StartSpan("open");
+  ASSERT_TRUE(provider_->Shutdown(absl::Seconds(10)));
+  open.End();  // handed to a shut-down processor: dropped, no crash
+  RecordingSpan after = StartSpan("after");
+  EXPECT_FALSE(after.IsRecording());
+  EXPECT_TRUE(after.context().IsValid());
+  EXPECT_EQ(spans_->size(), 0u);
+  auto* processor = static_cast<BatchSpanProcessor*>(provider_->processor());
+  EXPECT_EQ(processor->GetStats().dropped, 1u);
+}
+
+}  // namespace
+}  // namespace traceprop
