@@ -5,7 +5,7 @@
 # (which register them in the global property TRACEPROP_LIBRARIES).
 #
 # `cmake --install <build> --prefix <p>` then lays out:
-#   <p>/include/traceprop/<folder>/<file>.h        public (and internal/) headers
+#   <p>/include/traceprop/<folder>/<file>.h        public headers (never internal/)
 #   <p>/include/traceprop/proto/<file>.pb.h         generated proto headers
 #   <p>/include/traceprop/proto/<file>.proto        the .proto sources, so users
 #                                                   can `import "traceprop/proto/..."`
@@ -99,16 +99,18 @@ install(TARGETS ${TRACEPROP_INSTALLED_LIBRARIES}
   RUNTIME DESTINATION ${CMAKE_INSTALL_BINDIR}
   INCLUDES DESTINATION ${CMAKE_INSTALL_INCLUDEDIR})
 
-# --- Headers: each library's listed headers (HDRS, so internal/ ones too),
-# under include/traceprop/<folder>/; generated headers keep their gen/ path;
-# a proto library's .proto goes next to its .pb.h.
+# --- Headers: each library's listed public headers (HDRS minus internal/
+# ones, which no public header includes: tests/consumer compiles every
+# installed header on its own) under include/traceprop/<folder>/; generated
+# headers keep their gen/ path; a proto library's .proto goes next to its
+# .pb.h.
 set(_traceprop_exported_deps)
 foreach(_target IN LISTS TRACEPROP_INSTALLED_LIBRARIES)
   get_target_property(_dir ${_target} SOURCE_DIR)
   get_target_property(_sources ${_target} SOURCES)
   file(RELATIVE_PATH _folder ${PROJECT_SOURCE_DIR} ${_dir})
   foreach(_src IN LISTS _sources)
-    if(NOT _src MATCHES "\\.h$")
+    if(NOT _src MATCHES "\\.h$" OR _src MATCHES "(^|/)internal/")
       continue()
     endif()
     if(IS_ABSOLUTE ${_src})
