@@ -271,7 +271,8 @@ void AppendJsonEscaped(absl::string_view in, std::string& out) {
         break;
       default:
         if (c < 0x20) {
-          const char esc[6] = {'\\', 'u', '0', '0', kHex[c >> 4], kHex[c & 0x0f]};
+          const char esc[6] = {'\\', 'u',          '0',
+                               '0',  kHex[c >> 4], kHex[c & 0x0f]};
           out.append(esc, 6);
         } else {
           out += static_cast<char>(c);
