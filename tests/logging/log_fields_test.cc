@@ -5,6 +5,7 @@
 #include <thread>
 #include <vector>
 
+#include "absl/strings/escaping.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 #include "traceprop/context/current.h"
@@ -248,6 +249,24 @@ TEST(JsonTest, KeepsValidUtf8AndReplacesInvalid) {
     EXPECT_THAT(out, StartsWith("\\ufffd")) << "input bytes " << b.size();
     EXPECT_TRUE(testing_json::ParseJsonObject("{\"k\":\"" + out + "\"}"))
         << out;
+  }
+}
+
+// The oracle decodes UTF-8 its own way (code point, then range checks):
+// it must reject what RFC 3629 forbids, boundaries included, on its own.
+TEST(JsonTest, OracleRejectsInvalidUtf8) {
+  auto parses = [](const std::string& bytes) {
+    return testing_json::ParseJsonObject("{\"k\":\"" + bytes + "\"}")
+        .has_value();
+  };
+  EXPECT_TRUE(parses("\x7f\xc2\x80\xdf\xbf\xe0\xa0\x80\xed\x9f\xbf"));
+  EXPECT_TRUE(parses("\xee\x80\x80\xf0\x90\x80\x80\xf4\x8f\xbf\xbf"));
+  for (const std::string& bad :
+       {"\xc1\xbf", "\xe0\x9f\xbf", "\xf0\x8f\xbf\xbf",  // overlong
+        "\xed\xa0\x80", "\xed\xbf\xbf",                  // surrogates
+        "\xf4\x90\x80\x80", "\xf8\x88\x80\x80\x80",       // too high
+        "\x80", "\xc2", "\xe2\x82", "\xc2\x41"}) {       // cut / stray
+    EXPECT_FALSE(parses(bad)) << absl::CHexEscape(bad);
   }
 }
 
