@@ -15,32 +15,12 @@
 #include "absl/functional/any_invocable.h"
 #include "gtest/gtest.h"
 #include "traceprop/context/current.h"
+#include "traceprop/tests/testing/threads.h"
 
 namespace traceprop {
 namespace {
 
-// StartGate releases all waiting threads at once. std::mutex and
-// std::condition_variable, so ThreadSanitizer sees the synchronisation
-// (the system Abseil is not instrumented).
-class StartGate {
- public:
-  void Open() {
-    {
-      std::lock_guard<std::mutex> lock(mu_);
-      open_ = true;
-    }
-    cv_.notify_all();
-  }
-  void Wait() {
-    std::unique_lock<std::mutex> lock(mu_);
-    cv_.wait(lock, [this] { return open_; });
-  }
-
- private:
-  std::mutex mu_;
-  std::condition_variable cv_;
-  bool open_ = false;
-};
+using testing_support::StartGate;
 
 // Shape 1: a real thread pool with post(std::function<void()>).
 class PostPool {

@@ -2,14 +2,13 @@
 
 #include <array>
 #include <string>
-#include <thread>
 #include <vector>
 
-#include "absl/strings/escaping.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 #include "traceprop/context/current.h"
-#include "traceprop/tests/logging/json_checker.h"
+#include "traceprop/tests/testing/json_checker.h"
+#include "traceprop/tests/testing/threads.h"
 
 namespace traceprop {
 namespace logging {
@@ -202,24 +201,18 @@ TEST(LogPatternTest, AppendTraceFieldsUsesTheCallingThreadsContext) {
   // Several threads, each under its own trace, format concurrently with one
   // shared pattern; each sees only its own ids.
   constexpr int kThreads = 4;
-  std::vector<TraceContext> contexts;
-  for (int i = 0; i < kThreads; ++i)
-    contexts.push_back(TraceContext::NewRoot());
   std::vector<std::string> results(kThreads);
-  std::vector<std::thread> threads;
-  for (int i = 0; i < kThreads; ++i) {
-    threads.emplace_back([&, i] {
-      ContextScope scope(contexts[i]);
-      std::string line;
-      for (int k = 0; k < 1000; ++k) {
-        line.clear();
-        AppendTraceFields(line);
-        if (line != LogPattern::Default().Format(contexts[i])) break;
-      }
-      results[i] = line;
-    });
-  }
-  for (auto& t : threads) t.join();
+  const std::vector<TraceContext> contexts =
+      testing_support::RunUnderOwnTraces(kThreads, [&](int i) {
+        const std::string expected = LogPattern::Default().Format(Current());
+        std::string line;
+        for (int k = 0; k < 1000; ++k) {
+          line.clear();
+          AppendTraceFields(line);
+          if (line != expected) break;
+        }
+        results[i] = line;
+      });
   for (int i = 0; i < kThreads; ++i) {
     EXPECT_EQ(results[i],
               absl::StrCat("[", contexts[i].trace_id().ToHex(), "] [",
@@ -249,24 +242,6 @@ TEST(JsonTest, KeepsValidUtf8AndReplacesInvalid) {
     EXPECT_THAT(out, StartsWith("\\ufffd")) << "input bytes " << b.size();
     EXPECT_TRUE(testing_json::ParseJsonObject("{\"k\":\"" + out + "\"}"))
         << out;
-  }
-}
-
-// The oracle decodes UTF-8 its own way (code point, then range checks):
-// it must reject what RFC 3629 forbids, boundaries included, on its own.
-TEST(JsonTest, OracleRejectsInvalidUtf8) {
-  auto parses = [](const std::string& bytes) {
-    return testing_json::ParseJsonObject("{\"k\":\"" + bytes + "\"}")
-        .has_value();
-  };
-  EXPECT_TRUE(parses("\x7f\xc2\x80\xdf\xbf\xe0\xa0\x80\xed\x9f\xbf"));
-  EXPECT_TRUE(parses("\xee\x80\x80\xf0\x90\x80\x80\xf4\x8f\xbf\xbf"));
-  for (const std::string& bad :
-       {"\xc1\xbf", "\xe0\x9f\xbf", "\xf0\x8f\xbf\xbf",  // overlong
-        "\xed\xa0\x80", "\xed\xbf\xbf",                  // surrogates
-        "\xf4\x90\x80\x80", "\xf8\x88\x80\x80\x80",       // too high
-        "\x80", "\xc2", "\xe2\x82", "\xc2\x41"}) {       // cut / stray
-    EXPECT_FALSE(parses(bad)) << absl::CHexEscape(bad);
   }
 }
 

@@ -6,8 +6,8 @@
 // and kept as their source text. Rejects invalid UTF-8 and raw control
 // characters inside strings, as JSON requires.
 
-#ifndef TRACEPROP_TESTS_LOGGING_JSON_CHECKER_H_
-#define TRACEPROP_TESTS_LOGGING_JSON_CHECKER_H_
+#ifndef TRACEPROP_TESTS_TESTING_JSON_CHECKER_H_
+#define TRACEPROP_TESTS_TESTING_JSON_CHECKER_H_
 
 #include <cstdint>
 #include <map>
@@ -286,4 +286,4 @@ inline std::optional<std::map<std::string, std::string>> ParseJsonObject(
 }  // namespace testing_json
 }  // namespace traceprop
 
-#endif  // TRACEPROP_TESTS_LOGGING_JSON_CHECKER_H_
+#endif  // TRACEPROP_TESTS_TESTING_JSON_CHECKER_H_
