@@ -40,6 +40,32 @@ void WriteFlags(TraceFlags flags, char* out) {
   out[1] = kHex[flags.value() & 0x0f];
 }
 
+// WriteField writes `field` of `context` at `out` and returns its size, or
+// writes nothing and returns 0 when the context has no such value.
+size_t WriteField(LogField field, const TraceContext& context, char* out) {
+  if (!context.IsValid()) return 0;
+  switch (field) {
+    case LogField::kTraceId:
+      context.trace_id().WriteHex(out);
+      return 32;
+    case LogField::kSpanId:
+      context.span_id().WriteHex(out);
+      return 16;
+    case LogField::kTraceFlags:
+      WriteFlags(context.flags(), out);
+      return 2;
+    case LogField::kParentSpanId:
+      if (!context.parent_span_id().IsValid()) return 0;
+      context.parent_span_id().WriteHex(out);
+      return 16;
+    case LogField::kTraceParent:
+      FormatTraceParentTo(context.trace_id(), context.span_id(),
+                          context.flags(), out);
+      return kTraceParentSize;
+  }
+  return 0;
+}
+
 }  // namespace
 
 LogFields::LogFields(const TraceContext& context) {
@@ -141,54 +167,19 @@ const LogPattern& LogPattern::Default() {
 }
 
 size_t LogPattern::FormatTo(const TraceContext& context, char* out) const {
-  const bool valid = context.IsValid();
   char* const start = out;
-  const char* const literals = literals_.data();
   for (const Segment& s : segments_) {
     if (!s.is_field) {
-      std::memcpy(out, literals + s.offset, s.size);
+      std::memcpy(out, literals_.data() + s.offset, s.size);
       out += s.size;
       continue;
     }
-    bool present = valid;
-    switch (s.field) {
-      case LogField::kTraceId:
-        if (present) {
-          context.trace_id().WriteHex(out);
-          out += 32;
-        }
-        break;
-      case LogField::kSpanId:
-        if (present) {
-          context.span_id().WriteHex(out);
-          out += 16;
-        }
-        break;
-      case LogField::kTraceFlags:
-        if (present) {
-          WriteFlags(context.flags(), out);
-          out += 2;
-        }
-        break;
-      case LogField::kParentSpanId:
-        present = present && context.parent_span_id().IsValid();
-        if (present) {
-          context.parent_span_id().WriteHex(out);
-          out += 16;
-        }
-        break;
-      case LogField::kTraceParent:
-        if (present) {
-          FormatTraceParentTo(context.trace_id(), context.span_id(),
-                              context.flags(), out);
-          out += kTraceParentSize;
-        }
-        break;
-    }
-    if (!present) {
+    const size_t n = WriteField(s.field, context, out);
+    if (n == 0) {
       std::memcpy(out, absent_.data(), absent_.size());
       out += absent_.size();
     }
+    out += n;
   }
   return static_cast<size_t>(out - start);
 }
