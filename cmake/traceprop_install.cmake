@@ -23,8 +23,8 @@
 include(GNUInstallDirs)
 include(CMakePackageConfigHelpers)
 
-# --- Version: context/version.h must say what project(VERSION) says. ---------
-file(STRINGS ${PROJECT_SOURCE_DIR}/context/version.h _traceprop_version_lines
+# --- Version: version.h must say what project(VERSION) says. ---------
+file(STRINGS ${PROJECT_SOURCE_DIR}/version.h _traceprop_version_lines
   REGEX "^#define TRACEPROP_VERSION_(MAJOR|MINOR|PATCH|STRING) ")
 foreach(_part MAJOR MINOR PATCH STRING)
   set(_traceprop_header_${_part} "")
@@ -39,7 +39,7 @@ if(NOT _traceprop_header_MAJOR STREQUAL PROJECT_VERSION_MAJOR OR
    NOT _traceprop_header_PATCH STREQUAL PROJECT_VERSION_PATCH OR
    NOT _traceprop_header_STRING STREQUAL PROJECT_VERSION)
   message(FATAL_ERROR
-    "context/version.h says ${_traceprop_header_MAJOR}.${_traceprop_header_MINOR}."
+    "version.h says ${_traceprop_header_MAJOR}.${_traceprop_header_MINOR}."
     "${_traceprop_header_PATCH} (\"${_traceprop_header_STRING}\") but project(VERSION) "
     "is ${PROJECT_VERSION}: update both (and MODULE.bazel, CHANGELOG.md) together.")
 endif()
