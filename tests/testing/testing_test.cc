@@ -1,6 +1,7 @@
 // Tests of the shared test-support library: a helper that passed wrongly
 // would make every suite using it pass wrongly too.
 #include <atomic>
+#include <memory>
 #include <mutex>
 #include <set>
 #include <string>
@@ -11,6 +12,7 @@
 #include "gtest/gtest.h"
 #include "traceprop/context/current.h"
 #include "traceprop/tests/testing/json_checker.h"
+#include "traceprop/tests/testing/thread_pool.h"
 #include "traceprop/tests/testing/threads.h"
 
 namespace traceprop {
@@ -32,6 +34,24 @@ TEST(StartGateTest, HoldsThreadsUntilOpenedThenReleasesAll) {
   for (std::thread& t : threads) t.join();
   EXPECT_EQ(passed.load(), 4);
   gate.Wait();  // an open gate does not block
+}
+
+TEST(ThreadPoolTest, RunsEveryClosureOnWorkersBeforeDestructionEnds) {
+  std::atomic<int> ran{0};
+  std::atomic<int> on_caller{0};
+  const std::thread::id caller = std::this_thread::get_id();
+  {
+    ThreadPool pool(2);
+    for (int i = 0; i < 50; ++i) {
+      auto owned = std::make_unique<int>(i);  // move-only closures work
+      pool.post([&, owned = std::move(owned)] {
+        if (std::this_thread::get_id() == caller) on_caller.fetch_add(1);
+        ran.fetch_add(*owned >= 0 ? 1 : 0);
+      });
+    }
+  }  // drains, then joins
+  EXPECT_EQ(ran.load(), 50);
+  EXPECT_EQ(on_caller.load(), 0);
 }
 
 TEST(RunUnderOwnTracesTest, EachBodySeesItsOwnContext) {
