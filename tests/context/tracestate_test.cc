@@ -474,7 +474,7 @@ TEST(TraceStateParse, DuplicatesKeepLeftMostAndOrder) {
   EXPECT_THAT(
       Pairs(MustParse({"axxb=1,ayyb=2,axyb=3"})),
       ElementsAre(Pair("axxb", "1"), Pair("ayyb", "2"), Pair("axyb", "3")));
-  // 32 distinct keys whose fingerprint bits collide a lot still all stay.
+  // 32 distinct, alike keys all stay (equal hashes never merge keys).
   std::vector<std::string> members;
   for (int i = 0; i < 32; ++i) {
     members.push_back(absl::StrCat("k", std::string(1, 'a' + i % 26),
