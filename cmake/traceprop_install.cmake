@@ -70,12 +70,8 @@ set(TRACEPROP_PROTO_IMPORT_DIR ${TRACEPROP_INCLUDE_ROOT} CACHE INTERNAL
 
 # Install rules are on by default for a top-level build, off when traceprop
 # is a sub-project (the parent decides; it may turn them on).
-if(CMAKE_SOURCE_DIR STREQUAL PROJECT_SOURCE_DIR)
-  set(_traceprop_install_default ON)
-else()
-  set(_traceprop_install_default OFF)
-endif()
-option(TRACEPROP_INSTALL "Generate traceprop's install rules" ${_traceprop_install_default})
+# _traceprop_top_level is set by the top-level CMakeLists.txt.
+option(TRACEPROP_INSTALL "Generate traceprop's install rules" ${_traceprop_top_level})
 if(NOT TRACEPROP_INSTALL)
   return()
 endif()
