@@ -95,7 +95,7 @@ TEST(JsonCheckerTest, RejectsInvalidUtf8) {
   };
   EXPECT_TRUE(parses("\x7f\xc2\x80\xdf\xbf\xe0\xa0\x80\xed\x9f\xbf"));
   EXPECT_TRUE(parses("\xee\x80\x80\xf0\x90\x80\x80\xf4\x8f\xbf\xbf"));
-  for (const std::string& bad :
+  for (const char* bad :
        {"\xc1\xbf", "\xe0\x9f\xbf", "\xf0\x8f\xbf\xbf",  // overlong
         "\xed\xa0\x80", "\xed\xbf\xbf",                  // surrogates
         "\xf4\x90\x80\x80", "\xf8\x88\x80\x80\x80",       // too high
