@@ -6,7 +6,8 @@
 reads the labels of `bazel query 'kind(rule, //...)'` on stdin and, for
 each CMakeLists.txt under SOURCE_ROOT (except tests/consumer, a separate
 project), the names declared with traceprop_cc_library, traceprop_proto_library,
-traceprop_cc_test, traceprop_cc_benchmark, add_executable and add_test
+traceprop_cc_test, traceprop_cc_benchmark, traceprop_example_test,
+add_executable and add_test
 (simple `foreach(var a b c)` loops are expanded). Each must exist as
 //<folder>:<name>. Prints the missing ones and exits 1 if there are any.
 Conventions: docs/BUILDING.md, bazel/defs.bzl.
@@ -17,7 +18,8 @@ import sys
 
 DECL = re.compile(
     r"\b(?:traceprop_cc_library|traceprop_proto_library|traceprop_cc_test|"
-    r"traceprop_cc_benchmark|add_test)\(\s*NAME\s+([^\s)]+)"
+    r"traceprop_cc_benchmark|traceprop_example_test|add_test)"
+    r"\(\s*NAME\s+([^\s)]+)"
     r"|\badd_executable\(\s*([^\s)]+)")
 FOREACH = re.compile(r"\bforeach\(\s*(\w+)\s+([^)]*)\)(.*?)\bendforeach\(",
                      re.S)

@@ -8,7 +8,8 @@
 //   bazel test //tests/fuzz:traceparent_fuzzer
 //
 // Exit status 0 when every input returned; a crash or sanitizer report
-// fails the test like it fails the fuzzer.
+// fails the test like it fails the fuzzer, and so does an empty corpus (a
+// fuzz target with no inputs would pass without testing anything).
 #include <dirent.h>
 #include <sys/stat.h>
 
@@ -59,6 +60,10 @@ int main(int argc, char** argv) {
                              bytes.size());
       ++count;
     }
+  }
+  if (count == 0) {
+    std::fprintf(stderr, "fuzz_replay: no corpus inputs given or found\n");
+    return 1;
   }
   std::printf("fuzz_replay: %zu corpus inputs (and the empty input) ran\n",
               count);

@@ -5,7 +5,7 @@
 # (which register them in the global property TRACEPROP_LIBRARIES).
 #
 # `cmake --install <build> --prefix <p>` then lays out:
-#   <p>/include/traceprop/<folder>/<file>.h        public (and internal/) headers
+#   <p>/include/traceprop/<folder>/<file>.h        public headers (never internal/)
 #   <p>/include/traceprop/proto/<file>.pb.h         generated proto headers
 #   <p>/include/traceprop/proto/<file>.proto        the .proto sources, so users
 #                                                   can `import "traceprop/proto/..."`
@@ -23,8 +23,8 @@
 include(GNUInstallDirs)
 include(CMakePackageConfigHelpers)
 
-# --- Version: context/version.h must say what project(VERSION) says. ---------
-file(STRINGS ${PROJECT_SOURCE_DIR}/context/version.h _traceprop_version_lines
+# --- Version: version.h must say what project(VERSION) says. ---------
+file(STRINGS ${PROJECT_SOURCE_DIR}/version.h _traceprop_version_lines
   REGEX "^#define TRACEPROP_VERSION_(MAJOR|MINOR|PATCH|STRING) ")
 foreach(_part MAJOR MINOR PATCH STRING)
   set(_traceprop_header_${_part} "")
@@ -39,7 +39,7 @@ if(NOT _traceprop_header_MAJOR STREQUAL PROJECT_VERSION_MAJOR OR
    NOT _traceprop_header_PATCH STREQUAL PROJECT_VERSION_PATCH OR
    NOT _traceprop_header_STRING STREQUAL PROJECT_VERSION)
   message(FATAL_ERROR
-    "context/version.h says ${_traceprop_header_MAJOR}.${_traceprop_header_MINOR}."
+    "version.h says ${_traceprop_header_MAJOR}.${_traceprop_header_MINOR}."
     "${_traceprop_header_PATCH} (\"${_traceprop_header_STRING}\") but project(VERSION) "
     "is ${PROJECT_VERSION}: update both (and MODULE.bazel, CHANGELOG.md) together.")
 endif()
@@ -70,12 +70,8 @@ set(TRACEPROP_PROTO_IMPORT_DIR ${TRACEPROP_INCLUDE_ROOT} CACHE INTERNAL
 
 # Install rules are on by default for a top-level build, off when traceprop
 # is a sub-project (the parent decides; it may turn them on).
-if(CMAKE_SOURCE_DIR STREQUAL PROJECT_SOURCE_DIR)
-  set(_traceprop_install_default ON)
-else()
-  set(_traceprop_install_default OFF)
-endif()
-option(TRACEPROP_INSTALL "Generate traceprop's install rules" ${_traceprop_install_default})
+# _traceprop_top_level is set by the top-level CMakeLists.txt.
+option(TRACEPROP_INSTALL "Generate traceprop's install rules" ${_traceprop_top_level})
 if(NOT TRACEPROP_INSTALL)
   return()
 endif()
@@ -99,16 +95,18 @@ install(TARGETS ${TRACEPROP_INSTALLED_LIBRARIES}
   RUNTIME DESTINATION ${CMAKE_INSTALL_BINDIR}
   INCLUDES DESTINATION ${CMAKE_INSTALL_INCLUDEDIR})
 
-# --- Headers: each library's listed headers (HDRS, so internal/ ones too),
-# under include/traceprop/<folder>/; generated headers keep their gen/ path;
-# a proto library's .proto goes next to its .pb.h.
+# --- Headers: each library's listed public headers (HDRS minus internal/
+# ones, which no public header includes: tests/consumer compiles every
+# installed header on its own) under include/traceprop/<folder>/; generated
+# headers keep their gen/ path; a proto library's .proto goes next to its
+# .pb.h.
 set(_traceprop_exported_deps)
 foreach(_target IN LISTS TRACEPROP_INSTALLED_LIBRARIES)
   get_target_property(_dir ${_target} SOURCE_DIR)
   get_target_property(_sources ${_target} SOURCES)
   file(RELATIVE_PATH _folder ${PROJECT_SOURCE_DIR} ${_dir})
   foreach(_src IN LISTS _sources)
-    if(NOT _src MATCHES "\\.h$")
+    if(NOT _src MATCHES "\\.h$" OR _src MATCHES "(^|/)internal/")
       continue()
     endif()
     if(IS_ABSOLUTE ${_src})

@@ -15,22 +15,22 @@ bool IsEmpty(const v1::TraceContext& payload) {
 
 v1::TraceContext CurrentTaskPayload() { return ToProto(Current()); }
 
-TaskContext ResumeTask(const v1::TraceContext& payload, TaskTrace mode) {
-  if (IsEmpty(payload)) {
-    return TaskContext(TraceContext::NewRoot(), TraceContext(),
-                       absl::OkStatus());
+namespace internal {
+
+TraceContext ResumeTask(const v1::TraceContext& payload, TaskTrace mode,
+                        TraceContext* origin, absl::Status* status) {
+  if (IsEmpty(payload)) return TraceContext::NewRoot();
+  absl::StatusOr<TraceContext> received = FromProto(payload);
+  if (!received.ok()) {
+    *status = absl::InvalidArgumentError(
+        absl::StrCat("task payload rejected, started a new trace: ",
+                     received.status().message()));
+    return TraceContext::NewRoot();
   }
-  absl::StatusOr<TraceContext> origin = FromProto(payload);
-  if (!origin.ok()) {
-    return TaskContext(TraceContext::NewRoot(), TraceContext(),
-                       absl::InvalidArgumentError(absl::StrCat(
-                           "task payload rejected, started a new trace: ",
-                           origin.status().message())));
-  }
-  TraceContext context = mode == TaskTrace::kContinue
-                             ? origin->Child()
-                             : TraceContext::NewRoot(origin->sampled());
-  return TaskContext(std::move(context), *std::move(origin), absl::OkStatus());
+  *origin = *std::move(received);
+  if (mode == TaskTrace::kContinue) return origin->Child();
+  return TraceContext::NewRoot(origin->sampled());
 }
 
+}  // namespace internal
 }  // namespace traceprop

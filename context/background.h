@@ -42,7 +42,7 @@ namespace traceprop {
 
 // CurrentTaskPayload returns Current() as a message for a task payload
 // (ToProto(Current())). With no current context it returns the empty
-// message, which ResumeTask treats as "no origin" (not an error).
+// message, which TaskScope treats as "no origin" (not an error).
 // Thread-safe.
 v1::TraceContext CurrentTaskPayload();
 
@@ -57,19 +57,41 @@ enum class TaskTrace {
   kNewTrace,
 };
 
-// TaskContext is what a worker knows about a task's trace: the context to
-// run it under, the producer's context it came from, and whether the
-// payload was valid. Immutable, thread-compatible value.
-class TaskContext {
- public:
-  // Stores the three values as given, without validation (ResumeTask is
-  // the validating constructor); for tests and custom resume logic.
-  TaskContext(TraceContext context, TraceContext origin, absl::Status status)
-      : context_(std::move(context)),
-        origin_(std::move(origin)),
-        status_(std::move(status)) {}
+namespace internal {
+// ResumeTask computes a TaskScope's three values (see TaskScope); defined
+// in background.cc.
+TraceContext ResumeTask(const v1::TraceContext& payload, TaskTrace mode,
+                        TraceContext* origin, absl::Status* status);
+}  // namespace internal
 
-  // context is the context to run the task under; always valid.
+inline namespace TRACEPROP_INTERNAL_SCOPE_NS {
+
+// TaskScope resumes a task from its payload and makes context() current
+// for the scope's lifetime, then restores exactly what it replaced:
+//  - valid message, kContinue: context() = origin().Child();
+//  - valid message, kNewTrace: context() = a new root trace, sampled as the
+//    origin was, without tracestate; origin() is kept as the link;
+//  - empty message (all fields unset: the producer had no context): a new
+//    root trace, invalid origin(), OK status();
+//  - invalid message (wrong id length, all-zero id, flags above 0xff; see
+//    FromProto): a new root trace, invalid origin(), and status() the
+//    InvalidArgument saying why. A rejected payload is never continued.
+// An invalid tracestate alone is dropped without rejecting the message
+// (W3C §3.3.1.1). Thread-hostile; neither copyable nor movable; same
+// lifetime rules and debug checks as ContextScope.
+class TaskScope {
+ public:
+  explicit TaskScope(const v1::TraceContext& payload,
+                     TaskTrace mode = TaskTrace::kContinue)
+      : context_(internal::ResumeTask(payload, mode, &origin_, &status_)),
+        scope_(context_) {}
+
+  TaskScope(const TaskScope&) = delete;
+  TaskScope& operator=(const TaskScope&) = delete;
+  TaskScope(TaskScope&&) = delete;
+  TaskScope& operator=(TaskScope&&) = delete;
+
+  // context is the context the task runs under; always valid.
   const TraceContext& context() const { return context_; }
   // origin is the producer's context as received (is_remote() true), or an
   // invalid context when the payload was empty or rejected.
@@ -83,51 +105,10 @@ class TaskContext {
   }
 
  private:
-  TraceContext context_;
+  // Declared before context_: ResumeTask fills them while context_ is built.
   TraceContext origin_;
   absl::Status status_;
-};
-
-// ResumeTask turns a payload's message into the task's TaskContext:
-//  - valid message, kContinue: context() = origin().Child();
-//  - valid message, kNewTrace: context() = a new root trace, sampled as the
-//    origin was, without tracestate; origin() is kept as the link;
-//  - empty message (all fields unset: the producer had no context): a new
-//    root trace, invalid origin(), OK status;
-//  - invalid message (wrong id length, all-zero id, flags above 0xff; see
-//    FromProto): a new root trace, invalid origin(), and status() the
-//    InvalidArgument saying why. A rejected payload is never continued.
-// An invalid tracestate alone is dropped without rejecting the message
-// (W3C §3.3.1.1). Thread-safe.
-TaskContext ResumeTask(const v1::TraceContext& payload,
-                       TaskTrace mode = TaskTrace::kContinue);
-
-inline namespace TRACEPROP_INTERNAL_SCOPE_NS {
-
-// TaskScope resumes a task from its payload (ResumeTask) and makes its
-// context() current for the scope's lifetime, then restores exactly what
-// it replaced. Bad input as ResumeTask: a rejected payload runs the task in
-// a new root trace and status() says why. Thread-hostile; neither copyable
-// nor movable; same lifetime rules and debug checks as ContextScope.
-class TaskScope {
- public:
-  explicit TaskScope(const v1::TraceContext& payload,
-                     TaskTrace mode = TaskTrace::kContinue)
-      : task_(ResumeTask(payload, mode)), scope_(task_.context()) {}
-
-  TaskScope(const TaskScope&) = delete;
-  TaskScope& operator=(const TaskScope&) = delete;
-  TaskScope(TaskScope&&) = delete;
-  TaskScope& operator=(TaskScope&&) = delete;
-
-  // See TaskContext.
-  const TraceContext& context() const { return task_.context(); }
-  const TraceContext& origin() const { return task_.origin(); }
-  const absl::Status& status() const { return task_.status(); }
-  const TaskContext& task() const { return task_; }
-
- private:
-  const TaskContext task_;
+  const TraceContext context_;
   ContextScope scope_;
 };
 

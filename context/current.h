@@ -4,8 +4,7 @@
 // context of the innermost active scope. Scopes are RAII guards that
 // install a context and restore exactly what they replaced. To carry the
 // current context into work that runs later or elsewhere, see wrap.h
-// (callbacks), executor.h (thread pools), thread.h (std::thread) and
-// background.h (task payloads). From examples/thread_pool/main.cc:
+// (callbacks, executors, std::thread) and background.h (task payloads). From examples/thread_pool/main.cc:
 //
 //   void HandleRequest(const std::string& traceparent, ...) {
 //     ...  // incoming: the parsed header, or invalid when it is malformed

@@ -27,10 +27,14 @@
 #include "absl/status/statusor.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/string_view.h"
-#include "traceprop/context/internal/hex.h"
 
 namespace traceprop {
 namespace internal {
+
+// DecodeIdHex / EncodeIdHex: the lowercase-hex codec of internal/hex.h,
+// out of line (ids.cc) so that this header needs no internal one.
+bool DecodeIdHex(const char* in, size_t n, uint8_t* out);
+void EncodeIdHex(const uint8_t* in, size_t n, char* out);
 
 // FixedId<N, Tag> holds N bytes; TraceId and SpanId are its two instances.
 // Thread-compatible value type.
@@ -68,7 +72,7 @@ class FixedId {
           hex.size(), " characters"));
     }
     std::array<uint8_t, N> bytes;
-    if (!DecodeLowerHex(hex.data(), kHexSize, bytes.data())) {
+    if (!DecodeIdHex(hex.data(), kHexSize, bytes.data())) {
       return absl::InvalidArgumentError(absl::StrCat(
           Tag::kName, " has a character that is not lowercase hex"));
     }
@@ -97,11 +101,11 @@ class FixedId {
   // ToHex returns 2*N lowercase hex characters (also for an invalid id).
   std::string ToHex() const {
     std::string out(kHexSize, '0');
-    EncodeLowerHex(bytes_.data(), N, out.data());
+    EncodeIdHex(bytes_.data(), N, out.data());
     return out;
   }
   // WriteHex writes exactly 2*N characters at `out` (no terminator).
-  void WriteHex(char* out) const { EncodeLowerHex(bytes_.data(), N, out); }
+  void WriteHex(char* out) const { EncodeIdHex(bytes_.data(), N, out); }
 
   friend bool operator==(const FixedId& a, const FixedId& b) {
     return a.bytes_ == b.bytes_;

@@ -70,9 +70,9 @@ void FormatTraceParentTo(const TraceId& trace_id, const SpanId& span_id,
   out[0] = '0';
   out[1] = '0';
   out[2] = '-';
-  trace_id.WriteHex(out + 3);
+  internal::EncodeLowerHex(trace_id.bytes().data(), TraceId::kSize, out + 3);
   out[35] = '-';
-  span_id.WriteHex(out + 36);
+  internal::EncodeLowerHex(span_id.bytes().data(), SpanId::kSize, out + 36);
   out[52] = '-';
   const uint8_t f = flags.WireValue();
   internal::EncodeLowerHex(&f, 1, out + 53);

@@ -20,10 +20,9 @@
 //   }
 //
 // W3C Trace Context Level 2, §3.3 (tracestate header), §3.5 (mutating).
-// Level 1 had a separate multi-tenant rule (`tenant@system`, tenant <= 241,
-// system <= 14 characters); Level 2 replaced it with the single rule above,
-// and so does this class (opentelemetry-go still applies the Level 1 rule;
-// see tracestate.cc for the other places OpenTelemetry departs from W3C).
+// Level 1's separate multi-tenant key rule is not applied (Level 2 replaced
+// it). Where OpenTelemetry departs from the text: README.md, "W3C
+// conformance".
 
 #ifndef TRACEPROP_CONTEXT_TRACESTATE_H_
 #define TRACEPROP_CONTEXT_TRACESTATE_H_
@@ -84,8 +83,8 @@ class TraceState {
   //    list over the limit).
   //  - An empty or all-white-space header gives an empty TraceState.
   // The caller drops an invalid tracestate; it never affects traceparent
-  // (§3.3). Thread-safe; the result owns a copy of the text (one heap
-  // allocation, none when empty).
+  // (§3.3). Thread-safe; the result owns a copy of the text (two heap
+  // allocations, none when empty).
   static absl::StatusOr<TraceState> Parse(absl::string_view header);
   // Parse of several header fields of one message: equivalent to parsing
   // them joined with ',' in order (RFC 9110 §5.3), without building the

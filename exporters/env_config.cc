@@ -14,7 +14,7 @@
 #include "absl/strings/str_join.h"
 #include "absl/strings/str_split.h"
 #include "absl/strings/strip.h"
-#include "traceprop/context/version.h"
+#include "traceprop/version.h"
 
 namespace traceprop {
 namespace {

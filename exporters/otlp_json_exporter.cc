@@ -7,7 +7,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
-#include "traceprop/context/version.h"
+#include "traceprop/version.h"
 #include "traceprop/exporters/internal/otlp_proto.h"
 
 namespace traceprop {

@@ -33,7 +33,6 @@
 #include "absl/functional/any_invocable.h"
 #include "traceprop/context/current.h"
 #include "traceprop/context/trace_context.h"
-#include "traceprop/interceptors/internal/tsan_annotations.h"
 #include "traceprop/interceptors/tracing.h"
 
 namespace traceprop {
@@ -74,29 +73,13 @@ class CqTag {
   // tag returns the value to pass to gRPC as the operation's tag. (Under
   // ThreadSanitizer it also marks the hand-off to gRPC, which Run picks up:
   // the uninstrumented system gRPC's own synchronisation is invisible.)
-  void* tag() {
-    internal::TsanRelease(this);
-    return this;
-  }
+  void* tag();
 
   // Run executes the step under the tag's context (see the class comment).
   // The step may destroy the object that owns this tag (the last step of a
   // state machine): nothing of the tag is touched after it returns, unless
   // the tag deletes itself.
-  void Run(bool ok) {
-    // ThreadSanitizer: gRPC handed the tag back (see tag()), and for a
-    // server call the server interceptor's hooks happened before
-    // (tracing.cc). No-ops without TSan.
-    internal::TsanAcquire(this);
-    if (server_ctx_ != nullptr) internal::TsanAcquire(server_ctx_);
-    const bool delete_after_run = delete_after_run_;
-    {
-      ContextScope scope(server_ctx_ != nullptr ? ServerSpan(*server_ctx_)
-                                                : context_);
-      step_(ok);
-    }
-    if (delete_after_run) delete this;
-  }
+  void Run(bool ok);
   // Run(tag, ok) is the drain loop's call for a tag obtained from tag().
   // Every tag on that queue must be a CqTag.
   static void Run(void* tag, bool ok) { static_cast<CqTag*>(tag)->Run(ok); }

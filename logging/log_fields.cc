@@ -7,7 +7,6 @@
 
 #include "absl/strings/str_cat.h"
 #include "traceprop/context/traceparent.h"
-#include "traceprop/logging/internal/fast_hex.h"
 
 namespace traceprop {
 namespace logging {
@@ -41,17 +40,43 @@ void WriteFlags(TraceFlags flags, char* out) {
   out[1] = kHex[flags.value() & 0x0f];
 }
 
+// WriteField writes `field` of `context` at `out` and returns its size, or
+// writes nothing and returns 0 when the context has no such value.
+size_t WriteField(LogField field, const TraceContext& context, char* out) {
+  if (!context.IsValid()) return 0;
+  switch (field) {
+    case LogField::kTraceId:
+      context.trace_id().WriteHex(out);
+      return 32;
+    case LogField::kSpanId:
+      context.span_id().WriteHex(out);
+      return 16;
+    case LogField::kTraceFlags:
+      WriteFlags(context.flags(), out);
+      return 2;
+    case LogField::kParentSpanId:
+      if (!context.parent_span_id().IsValid()) return 0;
+      context.parent_span_id().WriteHex(out);
+      return 16;
+    case LogField::kTraceParent:
+      FormatTraceParentTo(context.trace_id(), context.span_id(),
+                          context.flags(), out);
+      return kTraceParentSize;
+  }
+  return 0;
+}
+
 }  // namespace
 
 LogFields::LogFields(const TraceContext& context) {
   if (!context.IsValid()) return;
   has_trace_ = true;
-  internal::WriteTraceIdHex(context.trace_id(), trace_id_);
-  internal::WriteSpanIdHex(context.span_id(), span_id_);
+  context.trace_id().WriteHex(trace_id_);
+  context.span_id().WriteHex(span_id_);
   WriteFlags(context.flags(), flags_);
   if (context.parent_span_id().IsValid()) {
     has_parent_ = true;
-    internal::WriteSpanIdHex(context.parent_span_id(), parent_);
+    context.parent_span_id().WriteHex(parent_);
   }
 }
 
@@ -132,32 +157,6 @@ absl::StatusOr<LogPattern> LogPattern::Parse(absl::string_view pattern,
         absl::StrCat("log pattern output could reach ", p.max_size_,
                      " characters; the limit is ", kMaxFormattedSize));
   }
-  // Precompute the fixed-layout fast path when every field is present or
-  // absent together (all but {parent_span_id}).
-  p.fixed_layout_ = true;
-  for (const Segment& s : p.segments_) {
-    if (s.is_field && s.field == LogField::kParentSpanId) {
-      p.fixed_layout_ = false;
-    }
-  }
-  if (p.fixed_layout_) {
-    for (const Segment& s : p.segments_) {
-      if (!s.is_field) {
-        const absl::string_view lit(p.literals_.data() + s.offset, s.size);
-        p.present_line_.append(lit.data(), lit.size());
-        p.absent_line_.append(lit.data(), lit.size());
-        continue;
-      }
-      size_t size = 0;
-      for (const FieldName& f : kFieldNames) {
-        if (f.field == s.field) size = f.size;
-      }
-      p.fixed_fields_.push_back(
-          {s.field, static_cast<uint16_t>(p.present_line_.size())});
-      p.present_line_.append(size, '0');
-      p.absent_line_ += p.absent_;
-    }
-  }
   return p;
 }
 
@@ -168,82 +167,19 @@ const LogPattern& LogPattern::Default() {
 }
 
 size_t LogPattern::FormatTo(const TraceContext& context, char* out) const {
-  const bool valid = context.IsValid();
-  if (fixed_layout_) {
-    if (!valid) {
-      std::memcpy(out, absent_line_.data(), absent_line_.size());
-      return absent_line_.size();
-    }
-    std::memcpy(out, present_line_.data(), present_line_.size());
-    for (const FixedField& f : fixed_fields_) {
-      char* at = out + f.offset;
-      switch (f.field) {
-        case LogField::kTraceId:
-          internal::WriteTraceIdHex(context.trace_id(), at);
-          break;
-        case LogField::kSpanId:
-          internal::WriteSpanIdHex(context.span_id(), at);
-          break;
-        case LogField::kTraceFlags:
-          WriteFlags(context.flags(), at);
-          break;
-        case LogField::kTraceParent:
-          FormatTraceParentTo(context.trace_id(), context.span_id(),
-                              context.flags(), at);
-          break;
-        case LogField::kParentSpanId:  // never in a fixed layout
-          break;
-      }
-    }
-    return present_line_.size();
-  }
   char* const start = out;
-  const char* const literals = literals_.data();
   for (const Segment& s : segments_) {
     if (!s.is_field) {
-      std::memcpy(out, literals + s.offset, s.size);
+      std::memcpy(out, literals_.data() + s.offset, s.size);
       out += s.size;
       continue;
     }
-    bool present = valid;
-    switch (s.field) {
-      case LogField::kTraceId:
-        if (present) {
-          internal::WriteTraceIdHex(context.trace_id(), out);
-          out += 32;
-        }
-        break;
-      case LogField::kSpanId:
-        if (present) {
-          internal::WriteSpanIdHex(context.span_id(), out);
-          out += 16;
-        }
-        break;
-      case LogField::kTraceFlags:
-        if (present) {
-          WriteFlags(context.flags(), out);
-          out += 2;
-        }
-        break;
-      case LogField::kParentSpanId:
-        present = present && context.parent_span_id().IsValid();
-        if (present) {
-          internal::WriteSpanIdHex(context.parent_span_id(), out);
-          out += 16;
-        }
-        break;
-      case LogField::kTraceParent:
-        if (present) {
-          FormatTraceParentTo(context.trace_id(), context.span_id(),
-                              context.flags(), out);
-          out += kTraceParentSize;
-        }
-        break;
-    }
-    if (!present) {
+    const size_t n = WriteField(s.field, context, out);
+    if (n == 0) {
       std::memcpy(out, absent_.data(), absent_.size());
       out += absent_.size();
     }
+    out += n;
   }
   return static_cast<size_t>(out - start);
 }
@@ -254,84 +190,93 @@ std::string LogPattern::Format(const TraceContext& context) const {
   return out;
 }
 
+namespace {
+
+// Utf8SequenceSize is the length of the well-formed UTF-8 sequence (RFC
+// 3629: no overlongs, no surrogates, nothing above U+10FFFF) starting at
+// the non-ASCII byte *p, or 0 if there is none.
+size_t Utf8SequenceSize(const unsigned char* p, const unsigned char* end) {
+  const unsigned char c = *p;
+  size_t len = 0;
+  unsigned char lo = 0x80, hi = 0xbf;  // allowed range of the 2nd byte
+  if (c >= 0xc2 && c <= 0xdf) {
+    len = 2;
+  } else if (c >= 0xe0 && c <= 0xef) {
+    len = 3;
+    if (c == 0xe0) lo = 0xa0;
+    if (c == 0xed) hi = 0x9f;
+  } else if (c >= 0xf0 && c <= 0xf4) {
+    len = 4;
+    if (c == 0xf0) lo = 0x90;
+    if (c == 0xf4) hi = 0x8f;
+  }
+  if (len == 0 || static_cast<size_t>(end - p) < len || p[1] < lo ||
+      p[1] > hi) {
+    return 0;
+  }
+  for (size_t k = 2; k < len; ++k) {
+    if ((p[k] & 0xc0) != 0x80) return 0;
+  }
+  return len;
+}
+
+}  // namespace
+
 void AppendJsonEscaped(absl::string_view in, std::string& out) {
   const auto* p = reinterpret_cast<const unsigned char*>(in.data());
   const auto* const end = p + in.size();
   while (p < end) {
     const unsigned char c = *p;
-    if (c >= 0x20 && c < 0x80 && c != '"' && c != '\\') {
-      // Copy the run of plain ASCII at once.
-      const unsigned char* q = p + 1;
-      while (q < end && *q >= 0x20 && *q < 0x80 && *q != '"' && *q != '\\') {
-        ++q;
+    if (c >= 0x80) {
+      const size_t len = Utf8SequenceSize(p, end);
+      if (len == 0) {
+        out += "\\ufffd";
+        ++p;
+      } else {
+        out.append(reinterpret_cast<const char*>(p), len);
+        p += len;
       }
-      out.append(reinterpret_cast<const char*>(p), q - p);
-      p = q;
       continue;
     }
-    if (c < 0x80) {
-      switch (c) {
-        case '"':
-          out += "\\\"";
-          break;
-        case '\\':
-          out += "\\\\";
-          break;
-        case '\n':
-          out += "\\n";
-          break;
-        case '\r':
-          out += "\\r";
-          break;
-        case '\t':
-          out += "\\t";
-          break;
-        case '\b':
-          out += "\\b";
-          break;
-        case '\f':
-          out += "\\f";
-          break;
-        default: {
+    switch (c) {
+      case '"':
+        out += "\\\"";
+        break;
+      case '\\':
+        out += "\\\\";
+        break;
+      case '\n':
+        out += "\\n";
+        break;
+      case '\r':
+        out += "\\r";
+        break;
+      case '\t':
+        out += "\\t";
+        break;
+      case '\b':
+        out += "\\b";
+        break;
+      case '\f':
+        out += "\\f";
+        break;
+      default:
+        if (c < 0x20) {
           const char esc[6] = {'\\', 'u',          '0',
                                '0',  kHex[c >> 4], kHex[c & 0x0f]};
           out.append(esc, 6);
+        } else {
+          out += static_cast<char>(c);
         }
-      }
-      ++p;
-      continue;
     }
-    // Multi-byte UTF-8: validate (RFC 3629: no overlongs, no surrogates,
-    // nothing above U+10FFFF) and copy, or write U+FFFD for one bad byte.
-    size_t len = 0;
-    unsigned char lo = 0x80, hi = 0xbf;  // allowed range of the 2nd byte
-    if (c >= 0xc2 && c <= 0xdf) {
-      len = 2;
-    } else if (c >= 0xe0 && c <= 0xef) {
-      len = 3;
-      if (c == 0xe0) lo = 0xa0;
-      if (c == 0xed) hi = 0x9f;
-    } else if (c >= 0xf0 && c <= 0xf4) {
-      len = 4;
-      if (c == 0xf0) lo = 0x90;
-      if (c == 0xf4) hi = 0x8f;
-    }
-    bool ok = len != 0 && static_cast<size_t>(end - p) >= len && p[1] >= lo &&
-              p[1] <= hi;
-    for (size_t k = 2; ok && k < len; ++k) ok = (p[k] & 0xc0) == 0x80;
-    if (ok) {
-      out.append(reinterpret_cast<const char*>(p), len);
-      p += len;
-    } else {
-      out += "\\ufffd";
-      ++p;
-    }
+    ++p;
   }
 }
 
 void AppendJsonLogLine(const JsonLogRecord& record, const TraceContext& context,
                        std::string& out) {
-  // RFC 3339 UTC timestamp with nanoseconds.
+  // RFC 3339, UTC, always 9 fractional digits. (absl::FormatTime would
+  // take 5,500 instead of 4,100 instructions per JSON line.)
   int64_t secs = record.time_unix_nano / 1000000000;
   int64_t nanos = record.time_unix_nano % 1000000000;
   if (nanos < 0) {
@@ -341,19 +286,11 @@ void AppendJsonLogLine(const JsonLogRecord& record, const TraceContext& context,
   const std::time_t t = static_cast<std::time_t>(secs);
   std::tm tm{};
   gmtime_r(&t, &tm);
-  char ts[64];
-  const size_t ts_len = std::strftime(ts, sizeof(ts), "%Y-%m-%dT%H:%M:%S", &tm);
-  char frac[16];
-  for (int i = 9; i >= 1; --i) {
-    frac[i] = static_cast<char>('0' + nanos % 10);
-    nanos /= 10;
-  }
-  frac[0] = '.';
-  frac[10] = 'Z';
-
-  out += "{\"timestamp\":\"";
-  out.append(ts, ts_len);
-  out.append(frac, 11);
+  char seconds[64];
+  const size_t n =
+      std::strftime(seconds, sizeof(seconds), "%Y-%m-%dT%H:%M:%S", &tm);
+  absl::StrAppend(&out, "{\"timestamp\":\"", absl::string_view(seconds, n),
+                  ".", absl::Dec(nanos, absl::kZeroPad9), "Z");
   out += "\",\"severity_text\":\"";
   AppendJsonEscaped(record.severity_text, out);
   out += '"';

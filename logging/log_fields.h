@@ -174,17 +174,6 @@ class LogPattern {
   std::string literals_;
   std::vector<Segment> segments_;
   size_t max_size_ = 0;
-  // Fast path for patterns whose layout is fixed (no {parent_span_id}):
-  // the whole line with a valid context, hex positions left to fill, and
-  // the whole line with no context.
-  struct FixedField {
-    LogField field;
-    uint16_t offset;  // into present_line_
-  };
-  bool fixed_layout_ = false;
-  std::string present_line_;
-  std::string absent_line_;
-  std::vector<FixedField> fixed_fields_;
 };
 
 // AppendTraceFields appends `pattern` (default: LogPattern::Default()) for

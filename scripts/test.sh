@@ -48,7 +48,10 @@ run_step() {
 configure() {  # configure <dir> <cmake args...>
   local dir=$1
   shift
-  cmake -S "$ROOT" -B "$dir" -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo "$@" >"$dir.configure.log" 2>&1 ||
+  # TRACEPROP_REQUIRE_INTEGRATIONS: a missing spdlog/glog fails here
+  # instead of silently dropping their suites.
+  cmake -S "$ROOT" -B "$dir" -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo \
+    -DTRACEPROP_REQUIRE_INTEGRATIONS=ON "$@" >"$dir.configure.log" 2>&1 ||
     { cat "$dir.configure.log"; return 1; }
 }
 
@@ -93,9 +96,13 @@ step_fuzz() {
     name=$(basename "$fuzzer" _fuzzer)
     work=$b/corpus-$name
     rm -rf "$work" && mkdir -p "$work"
-    if [[ -d $ROOT/tests/fuzz/corpus/$name ]]; then
-      cp "$ROOT"/tests/fuzz/corpus/"$name"/* "$work"/ 2>/dev/null || true
-    fi
+    # Every fuzzer has a corpus of named inputs (the Bazel replay test of
+    # each fuzzer runs the same corpus); a missing one is a mistake.
+    [[ -d $ROOT/tests/fuzz/corpus/$name ]] || {
+      echo "tests/fuzz/corpus/$name is missing"
+      return 1
+    }
+    cp "$ROOT"/tests/fuzz/corpus/"$name"/* "$work"/
     echo "--- $name: ${FUZZ_SECONDS}s"
     "$fuzzer" -max_total_time="$FUZZ_SECONDS" -max_len=2048 -print_final_stats=1 \
       -artifact_prefix="$b/crash-$name-" "$work" 2>"$b/$name.log" || {

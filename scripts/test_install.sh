@@ -48,7 +48,7 @@ if grep -rlE "$ROOT|$WORK/traceprop" "$PREFIX/lib/cmake" "$PREFIX/lib/pkgconfig"
   echo "installed package files refer to the source or build tree"
   exit 1
 fi
-for f in include/traceprop/context/trace_context.h include/traceprop/context/version.h \
+for f in include/traceprop/context/trace_context.h include/traceprop/version.h \
   include/traceprop/proto/trace_context.pb.h include/traceprop/proto/trace_context.proto \
   include/traceprop/interceptors/tracing.h lib/cmake/traceprop/traceprop-config.cmake \
   lib/cmake/traceprop/traceprop-config-version.cmake lib/pkgconfig/traceprop.pc; do
@@ -104,8 +104,8 @@ echo "ok"
 
 step "pkg-config consumer"
 export PKG_CONFIG_PATH=$PREFIX/lib/pkgconfig
-[[ $(pkg-config --modversion traceprop) == "$(sed -n 's/^#define TRACEPROP_VERSION_STRING "\(.*\)"/\1/p' "$ROOT/context/version.h")" ]] ||
-  { echo "traceprop.pc version differs from context/version.h"; exit 1; }
+[[ $(pkg-config --modversion traceprop) == "$(sed -n 's/^#define TRACEPROP_VERSION_STRING "\(.*\)"/\1/p' "$ROOT/version.h")" ]] ||
+  { echo "traceprop.pc version differs from version.h"; exit 1; }
 # shellcheck disable=SC2046
 g++ -std=c++17 -o "$WORK/pkgconfig_consumer" "$ROOT/tests/consumer/pkgconfig_consumer.cc" \
   $(pkg-config --cflags --libs traceprop)

@@ -6,17 +6,21 @@
 
 namespace traceprop {
 
-RecordingSpan RecordTaskSpan(const TaskContext& task, absl::string_view name) {
+RecordingSpan RecordTaskSpan(const TraceContext& context,
+                             const TraceContext& origin,
+                             const absl::Status& status,
+                             absl::string_view name) {
   TracerProvider* provider = InstalledTracerProvider();
   if (provider == nullptr) return RecordingSpan();
-  const bool continues = task.continues_origin();
+  const bool continues =
+      origin.IsValid() && context.trace_id() == origin.trace_id();
   RecordingSpan span =
-      provider->Record(task.context(), name, SpanKind::kConsumer, continues);
+      provider->Record(context, name, SpanKind::kConsumer, continues);
   if (!span.IsRecording()) return span;
-  if (!continues) span.AddLink(task.origin());  // ignored when invalid
-  if (!task.status().ok()) {
+  if (!continues) span.AddLink(origin);  // ignored when invalid
+  if (!status.ok()) {
     span.AddEvent("invalid task payload",
-                  {{"exception.message", std::string(task.status().message())}});
+                  {{"exception.message", std::string(status.message())}});
   }
   return span;
 }

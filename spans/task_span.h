@@ -32,39 +32,46 @@
 namespace traceprop {
 
 // RecordTaskSpan starts the CONSUMER span of a resumed task, with the
-// context ResumeTask chose (recording when it is sampled and a provider is
-// installed): parent = the producer's span (remote) when the task continues
-// its origin, else a root with a link to the origin. A rejected payload
-// (task.status() not OK) is recorded as an "invalid task payload" event on
-// the new root. Not made current (TaskSpan does that). Thread-safe.
-RecordingSpan RecordTaskSpan(const TaskContext& task, absl::string_view name);
+// context a TaskScope chose (`context`, `origin`, `status` as TaskScope
+// reports them; recording when sampled and a provider is installed):
+// parent = the producer's span (remote) when the task continues its origin,
+// else a root with a link to the origin. A rejected payload (status not
+// OK) is recorded as an "invalid task payload" event on the new root. Not
+// made current (TaskSpan does that). Thread-safe.
+RecordingSpan RecordTaskSpan(const TraceContext& context,
+                             const TraceContext& origin,
+                             const absl::Status& status,
+                             absl::string_view name);
 
 inline namespace TRACEPROP_INTERNAL_SCOPE_NS {
 
-// TaskSpan resumes a task from its payload (ResumeTask), makes its context
-// current and records its CONSUMER span until the scope ends. Bad payloads
-// as ResumeTask (a new root; status() says why). A scope guard: neither
+// TaskSpan resumes a task from its payload (as TaskScope does), makes its
+// context current and records its CONSUMER span until the scope ends. Bad
+// payloads as TaskScope (a new root; status() says why). A scope guard: neither
 // copyable nor movable, destroyed on its own thread, innermost first.
 class TaskSpan {
  public:
   TaskSpan(const v1::TraceContext& payload, absl::string_view name,
            TaskTrace mode = TaskTrace::kContinue)
-      : task_(ResumeTask(payload, mode)),
-        span_(RecordTaskSpan(task_, name)),
-        scope_(task_.context()) {}
+      : context_(internal::ResumeTask(payload, mode, &origin_, &status_)),
+        span_(RecordTaskSpan(context_, origin_, status_, name)),
+        scope_(context_) {}
 
   TaskSpan(const TaskSpan&) = delete;
   TaskSpan& operator=(const TaskSpan&) = delete;
 
-  const TraceContext& context() const { return task_.context(); }
-  const TraceContext& origin() const { return task_.origin(); }
-  const absl::Status& status() const { return task_.status(); }
+  const TraceContext& context() const { return context_; }
+  const TraceContext& origin() const { return origin_; }
+  const absl::Status& status() const { return status_; }
   bool IsRecording() const { return span_.IsRecording(); }
   // span-> reaches the setters (SetAttribute, RecordError, ...).
   RecordingSpan* operator->() { return &span_; }
 
  private:
-  const TaskContext task_;
+  // Declared before context_: ResumeTask fills them while context_ is built.
+  TraceContext origin_;
+  absl::Status status_;
+  const TraceContext context_;
   RecordingSpan span_;  // ends after the scope has restored the context
   ContextScope scope_;
 };

@@ -2,9 +2,9 @@
 //
 // Three "requests" arrive with a traceparent header (one of them malformed).
 // Each handler opens its span and hands work to
-//  - a real thread pool, through traceprop::PropagateContext (executor.h),
+//  - a real thread pool, through traceprop::PropagateContext (wrap.h),
 //  - a callback wrapped with a context saved earlier (wrap.h),
-//  - a std::thread started with traceprop::MakeThread (thread.h),
+//  - a std::thread started with traceprop::MakeThread (wrap.h),
 //  - a background queue, as a traceprop.v1.TraceContext in the job payload
 //    (background.h), resumed by a worker as a child span or a new trace.
 // Every piece of work checks that it runs under the context its submitter
@@ -27,9 +27,7 @@
 #include "absl/functional/any_invocable.h"
 #include "traceprop/context/background.h"
 #include "traceprop/context/current.h"
-#include "traceprop/context/executor.h"
 #include "traceprop/context/proto_conversion.h"
-#include "traceprop/context/thread.h"
 #include "traceprop/context/trace_context.h"
 #include "traceprop/context/wrap.h"
 

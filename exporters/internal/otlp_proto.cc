@@ -3,7 +3,7 @@
 #include <string>
 #include <variant>
 
-#include "traceprop/context/version.h"
+#include "traceprop/version.h"
 
 namespace traceprop {
 namespace internal {

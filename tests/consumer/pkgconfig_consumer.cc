@@ -5,7 +5,7 @@
 
 #include "traceprop/context/proto_conversion.h"
 #include "traceprop/context/trace_context.h"
-#include "traceprop/context/version.h"
+#include "traceprop/version.h"
 #include "traceprop/interceptors/tracing.h"
 
 int main() {

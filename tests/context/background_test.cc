@@ -56,7 +56,7 @@ TEST(BackgroundTest, ContinueIsAChildSpanOfTheProducer) {
       EXPECT_EQ(in_task, task.context());
       EXPECT_EQ(task.origin().span_id(), producer.span_id());
       EXPECT_TRUE(task.origin().is_remote());
-      EXPECT_TRUE(task.task().continues_origin());
+      EXPECT_TRUE(task.continues_origin());
     }
     after_task = Current();
   });
@@ -89,7 +89,7 @@ TEST(BackgroundTest, NewTraceRecordsTheOrigin) {
       EXPECT_EQ(task.origin().trace_id(), producer.trace_id());
       EXPECT_EQ(task.origin().span_id(), producer.span_id());
       EXPECT_EQ(task.origin().trace_state(), producer.trace_state());
-      EXPECT_FALSE(task.task().continues_origin());
+      EXPECT_FALSE(task.continues_origin());
     }
     EXPECT_EQ(Current(), outer);
   }
@@ -99,7 +99,7 @@ TEST(BackgroundTest, EmptyPayloadStartsARootWithoutError) {
   v1::TraceContext payload = CurrentTaskPayload();  // nothing current
   EXPECT_EQ(payload.ByteSizeLong(), 0u);
   for (TaskTrace mode : {TaskTrace::kContinue, TaskTrace::kNewTrace}) {
-    TaskContext task = ResumeTask(payload, mode);
+    TaskScope task(payload, mode);
     EXPECT_TRUE(task.status().ok());
     EXPECT_TRUE(task.context().IsValid());
     EXPECT_FALSE(task.context().parent_span_id().IsValid());
@@ -173,7 +173,7 @@ TEST(BackgroundTest, BadPayloadsNeverBecomeTheContext) {
                   id);
       }
       EXPECT_FALSE(task.origin().IsValid());
-      EXPECT_FALSE(task.task().continues_origin());
+      EXPECT_FALSE(task.continues_origin());
     }
   }
 }
@@ -182,7 +182,7 @@ TEST(BackgroundTest, InvalidTracestateAloneIsDropped) {
   const TraceContext producer = Producer();
   v1::TraceContext payload = ToProto(producer);
   payload.set_tracestate("Not A Valid=Member!");
-  TaskContext task = ResumeTask(payload);
+  TaskScope task(payload);
   EXPECT_TRUE(task.status().ok());
   EXPECT_EQ(task.context().trace_id(), producer.trace_id());
   EXPECT_TRUE(task.context().trace_state().empty());

@@ -4,10 +4,9 @@
 // tests always run, in release and sanitizer builds alike.
 
 #include "traceprop/context/current.h"
+#include "traceprop/tests/testing/threads.h"
 
-#include <condition_variable>
 #include <memory>
-#include <mutex>
 #include <stdexcept>
 #include <thread>
 #include <type_traits>
@@ -31,28 +30,7 @@ static_assert(!std::is_move_constructible_v<SpanScope>);
 static_assert(!std::is_copy_assignable_v<SpanScope>);
 static_assert(!std::is_move_assignable_v<SpanScope>);
 
-// StartGate releases all waiting threads at once. std::mutex and
-// std::condition_variable, so ThreadSanitizer sees the synchronisation
-// (the system Abseil is not instrumented).
-class StartGate {
- public:
-  void Open() {
-    {
-      std::lock_guard<std::mutex> lock(mu_);
-      open_ = true;
-    }
-    cv_.notify_all();
-  }
-  void Wait() {
-    std::unique_lock<std::mutex> lock(mu_);
-    cv_.wait(lock, [this] { return open_; });
-  }
-
- private:
-  std::mutex mu_;
-  std::condition_variable cv_;
-  bool open_ = false;
-};
+using testing_support::StartGate;
 
 TraceContext Traced(const char* tracestate = nullptr) {
   TraceContext c = TraceContext::NewRoot();

@@ -1,6 +1,7 @@
-// Tests for traceprop/context/executor.h over several executor shapes.
+// Tests for PropagateContext / ContextPropagatingExecutor (traceprop/context/
+// wrap.h) over several executor shapes.
 
-#include "traceprop/context/executor.h"
+#include "traceprop/context/wrap.h"
 
 #include <condition_variable>
 #include <deque>
@@ -15,120 +16,39 @@
 #include "absl/functional/any_invocable.h"
 #include "gtest/gtest.h"
 #include "traceprop/context/current.h"
+#include "traceprop/tests/testing/thread_pool.h"
+#include "traceprop/tests/testing/threads.h"
 
 namespace traceprop {
 namespace {
 
-// StartGate releases all waiting threads at once. std::mutex and
-// std::condition_variable, so ThreadSanitizer sees the synchronisation
-// (the system Abseil is not instrumented).
-class StartGate {
- public:
-  void Open() {
-    {
-      std::lock_guard<std::mutex> lock(mu_);
-      open_ = true;
-    }
-    cv_.notify_all();
-  }
-  void Wait() {
-    std::unique_lock<std::mutex> lock(mu_);
-    cv_.wait(lock, [this] { return open_; });
-  }
+using testing_support::StartGate;
 
- private:
-  std::mutex mu_;
-  std::condition_variable cv_;
-  bool open_ = false;
-};
-
-// Shape 1: a real thread pool with post(std::function<void()>).
+// Shape 1: a real thread pool with post(std::function<void()>) (copyable
+// closures only).
 class PostPool {
  public:
-  explicit PostPool(int threads) {
-    for (int i = 0; i < threads; ++i) workers_.emplace_back([this] { Run(); });
-  }
-  ~PostPool() {
-    {
-      std::lock_guard<std::mutex> lock(mu_);
-      done_ = true;
-    }
-    cv_.notify_all();
-    for (std::thread& t : workers_) t.join();
-  }
-  void post(std::function<void()> f) {
-    {
-      std::lock_guard<std::mutex> lock(mu_);
-      queue_.push_back(std::move(f));
-    }
-    cv_.notify_one();
-  }
+  explicit PostPool(int threads) : pool_(threads) {}
+  void post(std::function<void()> f) { pool_.post(std::move(f)); }
 
  private:
-  void Run() {
-    for (;;) {
-      std::function<void()> f;
-      {
-        std::unique_lock<std::mutex> lock(mu_);
-        cv_.wait(lock, [this] { return done_ || !queue_.empty(); });
-        if (queue_.empty()) return;
-        f = std::move(queue_.front());
-        queue_.pop_front();
-      }
-      f();
-    }
-  }
-  std::mutex mu_;
-  std::condition_variable cv_;
-  std::deque<std::function<void()>> queue_;
-  bool done_ = false;
-  std::vector<std::thread> workers_;
+  testing_support::ThreadPool pool_;
 };
 
 // Shape 2: submit(F) returning a std::future of the closure's result,
 // running on one worker thread; accepts move-only closures.
 class FutureExecutor {
  public:
-  FutureExecutor() : worker_([this] { Run(); }) {}
-  ~FutureExecutor() {
-    {
-      std::lock_guard<std::mutex> lock(mu_);
-      done_ = true;
-    }
-    cv_.notify_all();
-    worker_.join();
-  }
   template <typename F>
   std::future<std::invoke_result_t<F&>> submit(F f) {
     std::packaged_task<std::invoke_result_t<F&>()> task(std::move(f));
     auto future = task.get_future();
-    {
-      std::lock_guard<std::mutex> lock(mu_);
-      queue_.push_back(std::move(task));
-    }
-    cv_.notify_one();
+    worker_.post(std::move(task));
     return future;
   }
 
  private:
-  void Run() {
-    for (;;) {
-      absl::AnyInvocable<void()> f;
-      {
-        std::unique_lock<std::mutex> lock(mu_);
-        cv_.wait(lock, [this] { return done_ || !queue_.empty(); });
-        if (queue_.empty()) return;
-        f = std::move(queue_.front());
-        queue_.pop_front();
-      }
-      f();
-    }
-  }
-  std::mutex mu_;
-  std::condition_variable cv_;
-  std::deque<absl::AnyInvocable<void()>> queue_;
-  bool done_ = false;
-  std::thread worker_;
+  testing_support::ThreadPool worker_{1};
 };
 
 // Shape 3: Schedule(absl::AnyInvocable<void()>) queued and run later by
@@ -161,18 +81,6 @@ struct InlineExecutor {
     return true;
   }
 };
-
-struct NotAnExecutor {
-  void post(int) {}
-  void run() {}
-};
-
-static_assert(IsClosureExecutor<PostPool>::value);
-static_assert(IsClosureExecutor<FutureExecutor>::value);
-static_assert(IsClosureExecutor<ManualScheduler>::value);
-static_assert(IsClosureExecutor<InlineExecutor>::value);
-static_assert(!IsClosureExecutor<NotAnExecutor>::value);
-static_assert(!IsClosureExecutor<int>::value);
 
 TEST(ExecutorTest, PostRunsUnderTheSubmittersContext) {
   PostPool raw(2);

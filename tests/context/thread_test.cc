@@ -1,6 +1,6 @@
-// Tests for traceprop/context/thread.h.
+// Tests for MakeThread (traceprop/context/wrap.h).
 
-#include "traceprop/context/thread.h"
+#include "traceprop/context/wrap.h"
 
 #include <functional>
 #include <memory>
@@ -58,12 +58,12 @@ TEST(MakeThreadTest, NoContextMeansNoContext) {
   EXPECT_FALSE(valid);
 }
 
-TEST(MakeThreadTest, WithContextRunsUnderTheGivenOne) {
+// Another context than the current one: std::thread over Wrap(context, f).
+TEST(MakeThreadTest, WrapRunsAThreadUnderTheGivenContext) {
   const TraceContext given = TraceContext::NewRoot();
   ContextScope scope(TraceContext::NewRoot());
   TraceContext seen;
-  std::thread t = MakeThreadWithContext(
-      given, [&seen](int) { seen = Current(); }, 0);
+  std::thread t(Wrap(given, [&seen](int) { seen = Current(); }), 0);
   t.join();
   EXPECT_EQ(seen, given);
 }

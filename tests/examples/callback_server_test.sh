@@ -8,20 +8,8 @@ set -euo pipefail
 CBIN=$1
 RBIN=$2
 HERE=$(cd "$(dirname "$0")" && pwd)
-# shellcheck source=../../examples/relay/procs.sh
-source "$HERE/../../examples/relay/procs.sh"
-procs_init "$(mktemp -d "${TMPDIR:-/tmp}/callback_test.XXXXXX")"
-
-failures=0
-pass() { echo "ok   - $1"; }
-fail() { echo "FAIL - $1" >&2; failures=$((failures + 1)); }
-check() {
-  if [[ $(jq -r "$2" <<<"$3") == "true" ]]; then pass "$1"; else
-    fail "$1"
-    echo "  expression: $2" >&2
-    echo "  json: $3" >&2
-  fi
-}
+# shellcheck source=checks.sh
+source "$HERE/checks.sh" callback
 
 procs_start callback "$CBIN/callback_server" --port 0 --name callback
 CB=$PROCS_ADDR
@@ -83,6 +71,4 @@ procs_stop_all
 procs_check_exits && pass "every server exited 0 after SIGTERM" ||
   fail "every server exited 0 after SIGTERM"
 grep -q "stopped" "$LOG" && pass "callback_server stopped cleanly" || fail "callback_server stopped cleanly"
-rm -rf "$PROCS_DIR"
-((failures == 0)) || { echo "$failures check(s) failed" >&2; exit 1; }
-echo "all callback server checks passed"
+checks_done "callback server"

@@ -8,21 +8,8 @@
 set -euo pipefail
 BIN=$1
 HERE=$(cd "$(dirname "$0")" && pwd)
-# shellcheck source=../../examples/relay/procs.sh
-source "$HERE/../../examples/relay/procs.sh"
-procs_init "$(mktemp -d "${TMPDIR:-/tmp}/relay_test.XXXXXX")"
-
-failures=0
-pass() { echo "ok   - $1"; }
-fail() { echo "FAIL - $1" >&2; failures=$((failures + 1)); }
-# check NAME JQ_EXPR JSON — the jq expression must yield true.
-check() {
-  if [[ $(jq -r "$2" <<<"$3") == "true" ]]; then pass "$1"; else
-    fail "$1"
-    echo "  expression: $2" >&2
-    echo "  json: $3" >&2
-  fi
-}
+# shellcheck source=checks.sh
+source "$HERE/checks.sh" relay
 
 procs_start relay-a "$BIN/relay_server" --port 0 --name relay-a
 A=$PROCS_ADDR
@@ -126,9 +113,4 @@ for name in relay-a relay-b relay-c; do
   grep -q "stopped" "$PROCS_DIR/$name.log" && pass "$name stopped cleanly on SIGTERM" ||
     fail "$name stopped cleanly on SIGTERM"
 done
-rm -rf "$PROCS_DIR"
-if ((failures > 0)); then
-  echo "$failures check(s) failed" >&2
-  exit 1
-fi
-echo "all relay checks passed"
+checks_done "relay"

@@ -11,20 +11,8 @@ set -euo pipefail
 TBIN=$1
 RBIN=$2
 HERE=$(cd "$(dirname "$0")" && pwd)
-# shellcheck source=../../examples/relay/procs.sh
-source "$HERE/../../examples/relay/procs.sh"
-procs_init "$(mktemp -d "${TMPDIR:-/tmp}/tasks_test.XXXXXX")"
-
-failures=0
-pass() { echo "ok   - $1"; }
-fail() { echo "FAIL - $1" >&2; failures=$((failures + 1)); }
-check() {
-  if [[ $(jq -r "$2" <<<"$3") == "true" ]]; then pass "$1"; else
-    fail "$1"
-    echo "  expression: $2" >&2
-    echo "  json: $3" >&2
-  fi
-}
+# shellcheck source=checks.sh
+source "$HERE/checks.sh" tasks
 
 procs_start tasks "$TBIN/task_queue" --port 0 --workers 3
 Q=$PROCS_ADDR
@@ -111,9 +99,4 @@ procs_stop_all
 procs_check_exits && pass "every server exited 0 after SIGTERM" ||
   fail "every server exited 0 after SIGTERM"
 grep -q "stopped" "$LOG" && pass "task_queue stopped cleanly" || fail "task_queue stopped cleanly"
-rm -rf "$PROCS_DIR"
-if ((failures > 0)); then
-  echo "$failures check(s) failed" >&2
-  exit 1
-fi
-echo "all task queue checks passed"
+checks_done "task queue"

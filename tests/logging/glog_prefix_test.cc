@@ -2,9 +2,7 @@
 
 #include <glog/logging.h>
 
-#include <future>
 #include <string>
-#include <thread>
 #include <vector>
 
 #include "absl/strings/numbers.h"
@@ -13,6 +11,7 @@
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 #include "traceprop/context/current.h"
+#include "traceprop/tests/testing/threads.h"
 
 namespace traceprop {
 namespace logging {
@@ -70,22 +69,11 @@ TEST_F(GlogPrefixTest, ManyThreadsEachUnderItsOwnTrace) {
   ASSERT_TRUE(init_status_->ok()) << *init_status_;
   constexpr int kThreads = 4;
   constexpr int kLines = 50;
-  std::vector<TraceContext> contexts;
-  for (int i = 0; i < kThreads; ++i)
-    contexts.push_back(TraceContext::NewRoot());
   ::testing::internal::CaptureStderr();
-  std::promise<void> go;
-  std::shared_future<void> start = go.get_future().share();
-  std::vector<std::thread> threads;
-  for (int i = 0; i < kThreads; ++i) {
-    threads.emplace_back([&, i] {
-      ContextScope scope(contexts[i]);
-      start.wait();
-      for (int k = 0; k < kLines; ++k) LOG(INFO) << "thread " << i;
-    });
-  }
-  go.set_value();
-  for (auto& t : threads) t.join();
+  const std::vector<TraceContext> contexts =
+      testing_support::RunUnderOwnTraces(kThreads, [&](int i) {
+        for (int k = 0; k < kLines; ++k) LOG(INFO) << "thread " << i;
+      });
   const std::vector<std::string> lines =
       Lines(::testing::internal::GetCapturedStderr());
   ASSERT_EQ(lines.size(), static_cast<size_t>(kThreads * kLines));

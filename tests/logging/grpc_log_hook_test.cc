@@ -3,12 +3,10 @@
 #include <grpc/support/log.h>
 #include <grpcpp/grpcpp.h>
 
-#include <future>
 #include <memory>
 #include <mutex>
 #include <sstream>
 #include <string>
-#include <thread>
 #include <vector>
 
 #include "absl/strings/match.h"
@@ -23,6 +21,7 @@
 #include "spdlog/spdlog.h"
 #include "traceprop/logging/grpc_to_spdlog.h"
 #include "traceprop/logging/spdlog_setup.h"
+#include "traceprop/tests/testing/threads.h"
 #endif
 
 namespace traceprop {
@@ -101,21 +100,10 @@ TEST_F(GrpcLogHookTest, ManyThreadsEachUnderItsOwnTrace) {
   InstallCollector("{trace_id}/{span_id}");
   constexpr int kThreads = 5;
   constexpr int kLines = 100;
-  std::vector<TraceContext> contexts;
-  for (int i = 0; i < kThreads; ++i)
-    contexts.push_back(TraceContext::NewRoot());
-  std::promise<void> go;
-  std::shared_future<void> start = go.get_future().share();
-  std::vector<std::thread> threads;
-  for (int i = 0; i < kThreads; ++i) {
-    threads.emplace_back([&, i] {
-      ContextScope scope(contexts[i]);
-      start.wait();
-      for (int k = 0; k < kLines; ++k) gpr_log(GPR_ERROR, "%d", i);
-    });
-  }
-  go.set_value();
-  for (auto& t : threads) t.join();
+  const std::vector<TraceContext> contexts =
+      testing_support::RunUnderOwnTraces(kThreads, [&](int i) {
+        for (int k = 0; k < kLines; ++k) gpr_log(GPR_ERROR, "%d", i);
+      });
   const std::vector<Seen> seen = TakeSeen();
   ASSERT_EQ(seen.size(), static_cast<size_t>(kThreads * kLines));
   for (const Seen& s : seen) {

@@ -2,13 +2,13 @@
 
 #include <array>
 #include <string>
-#include <thread>
 #include <vector>
 
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 #include "traceprop/context/current.h"
-#include "traceprop/tests/logging/json_checker.h"
+#include "traceprop/tests/testing/json_checker.h"
+#include "traceprop/tests/testing/threads.h"
 
 namespace traceprop {
 namespace logging {
@@ -201,24 +201,18 @@ TEST(LogPatternTest, AppendTraceFieldsUsesTheCallingThreadsContext) {
   // Several threads, each under its own trace, format concurrently with one
   // shared pattern; each sees only its own ids.
   constexpr int kThreads = 4;
-  std::vector<TraceContext> contexts;
-  for (int i = 0; i < kThreads; ++i)
-    contexts.push_back(TraceContext::NewRoot());
   std::vector<std::string> results(kThreads);
-  std::vector<std::thread> threads;
-  for (int i = 0; i < kThreads; ++i) {
-    threads.emplace_back([&, i] {
-      ContextScope scope(contexts[i]);
-      std::string line;
-      for (int k = 0; k < 1000; ++k) {
-        line.clear();
-        AppendTraceFields(line);
-        if (line != LogPattern::Default().Format(contexts[i])) break;
-      }
-      results[i] = line;
-    });
-  }
-  for (auto& t : threads) t.join();
+  const std::vector<TraceContext> contexts =
+      testing_support::RunUnderOwnTraces(kThreads, [&](int i) {
+        const std::string expected = LogPattern::Default().Format(Current());
+        std::string line;
+        for (int k = 0; k < 1000; ++k) {
+          line.clear();
+          AppendTraceFields(line);
+          if (line != expected) break;
+        }
+        results[i] = line;
+      });
   for (int i = 0; i < kThreads; ++i) {
     EXPECT_EQ(results[i],
               absl::StrCat("[", contexts[i].trace_id().ToHex(), "] [",

@@ -5,7 +5,6 @@
 #include <mutex>
 #include <sstream>
 #include <string>
-#include <thread>
 #include <vector>
 
 #include "absl/strings/str_split.h"
@@ -15,7 +14,8 @@
 #include "spdlog/sinks/ostream_sink.h"
 #include "spdlog/spdlog.h"
 #include "traceprop/context/current.h"
-#include "traceprop/tests/logging/json_checker.h"
+#include "traceprop/tests/testing/json_checker.h"
+#include "traceprop/tests/testing/threads.h"
 
 namespace traceprop {
 namespace logging {
@@ -222,21 +222,12 @@ TEST_F(SpdlogSetupTest, ManyThreadsEachUnderItsOwnTrace) {
   auto logger = MakeLogger("threads");
   constexpr int kThreads = 6;
   constexpr int kLines = 200;
-  std::vector<TraceContext> contexts;
-  for (int i = 0; i < kThreads; ++i)
-    contexts.push_back(TraceContext::NewRoot());
-  std::promise<void> go;
-  std::shared_future<void> start = go.get_future().share();
-  std::vector<std::thread> threads;
-  for (int i = 0; i < kThreads; ++i) {
-    threads.emplace_back([&, i] {
-      ContextScope scope(contexts[i]);
-      start.wait();  // all threads log at once
-      for (int k = 0; k < kLines; ++k) logger->info("thread {} line {}", i, k);
-    });
-  }
-  go.set_value();
-  for (auto& t : threads) t.join();
+  const std::vector<TraceContext> contexts =
+      testing_support::RunUnderOwnTraces(kThreads, [&](int i) {
+        for (int k = 0; k < kLines; ++k) {
+          logger->info("thread {} line {}", i, k);
+        }
+      });
   const std::vector<std::string> lines = Lines(out_.str());
   ASSERT_EQ(lines.size(), static_cast<size_t>(kThreads * kLines));
   std::vector<int> per_thread(kThreads, 0);
@@ -298,21 +289,10 @@ TEST_F(SpdlogSetupTest, JsonFromManyThreads) {
   auto logger = MakeLogger("json-threads");
   constexpr int kThreads = 4;
   constexpr int kLines = 100;
-  std::vector<TraceContext> contexts;
-  for (int i = 0; i < kThreads; ++i)
-    contexts.push_back(TraceContext::NewRoot());
-  std::promise<void> go;
-  std::shared_future<void> start = go.get_future().share();
-  std::vector<std::thread> threads;
-  for (int i = 0; i < kThreads; ++i) {
-    threads.emplace_back([&, i] {
-      ContextScope scope(contexts[i]);
-      start.wait();
-      for (int k = 0; k < kLines; ++k) logger->info("{}", i);
-    });
-  }
-  go.set_value();
-  for (auto& t : threads) t.join();
+  const std::vector<TraceContext> contexts =
+      testing_support::RunUnderOwnTraces(kThreads, [&](int i) {
+        for (int k = 0; k < kLines; ++k) logger->info("{}", i);
+      });
   const std::vector<std::string> lines = Lines(out_.str());
   ASSERT_EQ(lines.size(), static_cast<size_t>(kThreads * kLines));
   for (const std::string& line : lines) {

@@ -1,4 +1,4 @@
-// traceprop/context/version.h — the version of the traceprop headers.
+// traceprop/version.h — the version of the traceprop headers.
 //
 // The numbers follow Semantic Versioning (https://semver.org) and match the
 // release in CHANGELOG.md, CMake's project(VERSION) (checked when CMake
@@ -6,7 +6,7 @@
 // traceprop-config-version.cmake and traceprop.pc, and MODULE.bazel's
 // module(version). Before 1.0.0 a minor release may change the API.
 //
-//   #include "traceprop/context/version.h"
+//   #include "traceprop/version.h"
 //
 //   #if TRACEPROP_VERSION < TRACEPROP_VERSION_ENCODE(0, 2, 0)
 //   #error "this service needs traceprop 0.2.0 or newer"
@@ -16,8 +16,8 @@
 // Header-only: nothing here needs linking, and every value is a constant
 // usable in preprocessor conditions or constexpr code.
 
-#ifndef TRACEPROP_CONTEXT_VERSION_H_
-#define TRACEPROP_CONTEXT_VERSION_H_
+#ifndef TRACEPROP_VERSION_H_
+#define TRACEPROP_VERSION_H_
 
 // TRACEPROP_VERSION_MAJOR, _MINOR, _PATCH: the three version numbers.
 #define TRACEPROP_VERSION_MAJOR 0
@@ -50,4 +50,4 @@ inline constexpr char kVersionString[] = TRACEPROP_VERSION_STRING;
 
 }  // namespace traceprop
 
-#endif  // TRACEPROP_CONTEXT_VERSION_H_
+#endif  // TRACEPROP_VERSION_H_

@@ -6,8 +6,8 @@
 // and kept as their source text. Rejects invalid UTF-8 and raw control
 // characters inside strings, as JSON requires.
 
-#ifndef TRACEPROP_TESTS_LOGGING_JSON_CHECKER_H_
-#define TRACEPROP_TESTS_LOGGING_JSON_CHECKER_H_
+#ifndef TRACEPROP_TESTS_TESTING_JSON_CHECKER_H_
+#define TRACEPROP_TESTS_TESTING_JSON_CHECKER_H_
 
 #include <cstdint>
 #include <map>
@@ -171,30 +171,37 @@ class Parser {
       *out += static_cast<char>(0x80 | (cp & 0x3f));
     }
   }
-  // Validates one UTF-8 sequence starting at i_ and copies it.
+  // Validates one UTF-8 sequence starting at i_ and copies it. Decodes the
+  // code point from the bit patterns of RFC 3629 §3 and then checks it
+  // (shortest form, not a surrogate, at most U+10FFFF) — on purpose not the
+  // implementation's table of allowed second bytes, so that a mistake in
+  // one is not repeated in the other.
   bool Utf8(std::string* out) {
     const auto c = static_cast<unsigned char>(s_[i_]);
-    size_t len = 0;
-    unsigned char lo = 0x80, hi = 0xbf;
-    if (c >= 0xc2 && c <= 0xdf) {
+    size_t len;
+    uint32_t cp;
+    if ((c & 0xe0) == 0xc0) {
       len = 2;
-    } else if (c >= 0xe0 && c <= 0xef) {
+      cp = c & 0x1f;
+    } else if ((c & 0xf0) == 0xe0) {
       len = 3;
-      if (c == 0xe0) lo = 0xa0;
-      if (c == 0xed) hi = 0x9f;
-    } else if (c >= 0xf0 && c <= 0xf4) {
+      cp = c & 0x0f;
+    } else if ((c & 0xf8) == 0xf0) {
       len = 4;
-      if (c == 0xf0) lo = 0x90;
-      if (c == 0xf4) hi = 0x8f;
+      cp = c & 0x07;
     } else {
-      return false;
+      return false;  // a continuation byte, or 0xf8-0xff
     }
     if (s_.size() - i_ < len) return false;
-    const auto c1 = static_cast<unsigned char>(s_[i_ + 1]);
-    if (c1 < lo || c1 > hi) return false;
-    for (size_t k = 2; k < len; ++k) {
-      if ((static_cast<unsigned char>(s_[i_ + k]) & 0xc0) != 0x80) return false;
+    for (size_t k = 1; k < len; ++k) {
+      const auto b = static_cast<unsigned char>(s_[i_ + k]);
+      if ((b & 0xc0) != 0x80) return false;
+      cp = (cp << 6) | (b & 0x3f);
     }
+    constexpr uint32_t kShortest[] = {0, 0, 0x80, 0x800, 0x10000};
+    if (cp < kShortest[len]) return false;  // overlong
+    if (cp >= 0xd800 && cp <= 0xdfff) return false;
+    if (cp > 0x10ffff) return false;
     out->append(s_.data() + i_, len);
     i_ += len;
     return true;
@@ -279,4 +286,4 @@ inline std::optional<std::map<std::string, std::string>> ParseJsonObject(
 }  // namespace testing_json
 }  // namespace traceprop
 
-#endif  // TRACEPROP_TESTS_LOGGING_JSON_CHECKER_H_
+#endif  // TRACEPROP_TESTS_TESTING_JSON_CHECKER_H_
