@@ -10,7 +10,9 @@
 # (sync ×2, async, callback) and the Go, Java and Python relays on free
 # loopback ports, runs `node --test tests/interop/peers.test.js` (which adds
 # the OTel JS relay in-process) and stops everything it started, also on
-# failure or Ctrl-C. Exit status is the test's.
+# failure or Ctrl-C. Exit status is the test's. PROBE=1 runs
+# tests/interop/peers_probe.js instead (prints each peer's departures from
+# W3C Trace Context).
 #
 # Downloads and builds are cached under ${TRACEPROP_CACHE:-~/.cache/traceprop}:
 # go/ (GOPATH, module and build caches, protoc plugins), m2/ (Maven's local
@@ -148,8 +150,12 @@ echo "--- relays: cpp-sync $TRACEPROP_CPP_SYNC, cpp-sync-b $TRACEPROP_CPP_SYNC_B
   "go $TRACEPROP_GO, java $TRACEPROP_JAVA, python $TRACEPROP_PYTHON (js: in the test)"
 
 status=0
-(cd tests/interop &&
-  timeout -k 10 600 node --test --test-reporter=spec peers.test.js) || status=$?
+if [[ ${PROBE:-} == 1 ]]; then  # what each peer does with W3C edge cases
+  (cd tests/interop && timeout -k 10 600 node peers_probe.js) || status=$?
+else
+  (cd tests/interop &&
+    timeout -k 10 600 node --test --test-reporter=spec peers.test.js) || status=$?
+fi
 if ((status != 0)); then
   for log in "$PROCS_DIR"/*.log; do
     echo "--- $(basename "$log")"
