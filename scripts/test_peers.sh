@@ -87,7 +87,7 @@ build_java() {
     *) echo "test_peers: no protoc for $(uname -m) on Maven Central" >&2; return 1 ;;
   esac
   cd "$ROOT/tests/interop/java"
-  nice mvn -B -q -Dmaven.repo.local="$CACHE/m2" -Dos.detected.classifier="linux-$arch" \
+  nice mvn -B -q -Dstyle.color=never -Dmaven.repo.local="$CACHE/m2" -Dos.detected.classifier="linux-$arch" \
     package dependency:build-classpath -Dmdep.outputFile=target/classpath.txt
 }
 
