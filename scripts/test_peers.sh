@@ -10,7 +10,18 @@
 # (sync ×2, async, callback) and the Go, Java and Python relays on free
 # loopback ports, runs `node --test tests/interop/peers.test.js` (which adds
 # the OTel JS relay in-process) and stops everything it started, also on
-# failure or Ctrl-C. Exit status is the test's. PROBE=1 runs
+# failure or Ctrl-C. Exit status is the test's.
+#
+# With Jaeger (the default; JAEGER=0 leaves it out and says so): builds
+# Jaeger v2 from its Go module (tests/interop/jaeger/go.mod pins it; the
+# binary is cached by the hash of go.mod+go.sum), starts it with
+# tests/interop/jaeger/config.yaml (in-memory storage, OTLP on
+# 127.0.0.1:4317/4318, query API on 127.0.0.1:16686; JAEGER_*_PORT move
+# them), points the Go, Java and Python peers at it, and after the chains
+# sends one more chain, stops the peers (they flush on SIGTERM) and checks
+# the trace Jaeger assembled (tests/interop/jaeger.test.js).
+#
+# PROBE=1 runs
 # tests/interop/peers_probe.js instead (prints each peer's departures from
 # W3C Trace Context).
 #
@@ -110,18 +121,38 @@ build_python() {
     --python_out="$PEERS/python" --grpc_python_out="$PEERS/python" relay.proto
 }
 
+# Jaeger: built once per pinned go.mod+go.sum, kept in the cache.
+build_jaeger() {
+  cd "$ROOT/tests/interop/jaeger"
+  local key bin
+  key=$(cat go.mod go.sum | sha256sum | cut -c1-16)
+  bin=$CACHE/jaeger/jaeger-$key
+  if [[ ! -x $bin ]]; then
+    mkdir -p "$CACHE/jaeger"
+    nice go build -o "$bin.tmp" github.com/jaegertracing/jaeger/cmd/jaeger
+    mv "$bin.tmp" "$bin"
+  fi
+  ln -sfn "$bin" "$PEERS/jaeger"
+}
+
 build_js() {
   cd "$ROOT/tests/interop"
   npm ci --no-audit --no-fund --prefer-offline --loglevel=error
 }
 export BUILD_DIR JOBS
-export -f build_cpp build_go build_java build_python build_js
+export -f build_cpp build_go build_java build_python build_js build_jaeger
+JAEGER=${JAEGER:-1}
 
 step 1800 "C++ relays (ninja)" build_cpp
 step 900 "Go peer (go install tool, protoc, go build)" build_go
 step 900 "Java peer (mvn package)" build_java
 step 900 "Python peer (venv, pip install, grpc_tools.protoc)" build_python
 step 600 "JS peer (npm ci)" build_js
+if [[ $JAEGER == 1 ]]; then
+  step 2400 "Jaeger v2 (go build, cached)" build_jaeger
+else
+  echo "--- Jaeger: left out (JAEGER=0); the assembled trace is NOT checked"
+fi
 
 # shellcheck source=../examples/relay/procs.sh
 source "$ROOT/examples/relay/procs.sh"
@@ -135,15 +166,28 @@ procs_start cpp-async "$BIN/async_server/async_server" --port 0 --name cpp-async
 export TRACEPROP_CPP_ASYNC=$PROCS_ADDR
 procs_start cpp-callback "$BIN/callback_server/callback_server" --port 0 --name cpp-callback
 export TRACEPROP_CPP_CALLBACK=$PROCS_ADDR
+PEER_PIDS=()
+if [[ $JAEGER == 1 ]]; then
+  export JAEGER_OTLP_GRPC_PORT=${JAEGER_OTLP_GRPC_PORT:-4317}
+  export JAEGER_QUERY_HTTP_PORT=${JAEGER_QUERY_HTTP_PORT:-16686}
+  PROCS_READY='*Everything is ready*' procs_start jaeger "$PEERS/jaeger" \
+    --config "$ROOT/tests/interop/jaeger/config.yaml"
+  export JAEGER_QUERY=http://127.0.0.1:$JAEGER_QUERY_HTTP_PORT
+  # Only the peers export (set after the C++ relays started).
+  export OTEL_EXPORTER_OTLP_ENDPOINT=http://127.0.0.1:$JAEGER_OTLP_GRPC_PORT
+fi
 procs_start go "$PEERS/go_relay" --port 0 --name go
 export TRACEPROP_GO=$PROCS_ADDR
+PEER_PIDS+=("${PROCS_PIDS[-1]}")
 J=$ROOT/tests/interop/java/target
 procs_start java java -cp "$J/classes:$(cat "$J/classpath.txt")" traceprop.interop.JavaRelay \
   --port 0 --name java
 export TRACEPROP_JAVA=$PROCS_ADDR
+PEER_PIDS+=("${PROCS_PIDS[-1]}")
 procs_start python "$PEERS/venv/bin/python" "$ROOT/tests/interop/python/python_relay.py" \
   --port 0 --name python --gen "$PEERS/python"
 export TRACEPROP_PYTHON=$PROCS_ADDR
+PEER_PIDS+=("${PROCS_PIDS[-1]}")
 export TRACEPROP_RELAY_CLIENT=$BIN/relay/relay_client
 echo "--- relays: cpp-sync $TRACEPROP_CPP_SYNC, cpp-sync-b $TRACEPROP_CPP_SYNC_B," \
   "cpp-async $TRACEPROP_CPP_ASYNC, cpp-callback $TRACEPROP_CPP_CALLBACK;" \
@@ -155,6 +199,18 @@ if [[ ${PROBE:-} == 1 ]]; then  # what each peer does with W3C edge cases
 else
   (cd tests/interop &&
     timeout -k 10 600 node --test --test-reporter=spec peers.test.js) || status=$?
+fi
+if [[ $JAEGER == 1 && ${PROBE:-} != 1 ]] && ((status == 0)); then
+  echo "--- Jaeger: one chain through Go, Python and Java (and C++), as Jaeger assembles it"
+  export TRACEPROP_JAEGER_CHAIN=$PROCS_DIR/jaeger-chain.json
+  timeout 30 "$TRACEPROP_RELAY_CLIENT" --json --route "$TRACEPROP_GO,$TRACEPROP_PYTHON,\
+$TRACEPROP_JAVA,$TRACEPROP_GO,$TRACEPROP_CPP_ASYNC,$TRACEPROP_PYTHON,$TRACEPROP_JAVA,\
+$TRACEPROP_CPP_CALLBACK,$TRACEPROP_GO,$TRACEPROP_CPP_SYNC" >"$TRACEPROP_JAEGER_CHAIN" || status=$?
+  for pid in "${PEER_PIDS[@]}"; do procs_stop "$pid"; done  # each flushes its spans
+  if ((status == 0)); then
+    (cd tests/interop &&
+      timeout -k 10 120 node --test --test-reporter=spec jaeger.test.js) || status=$?
+  fi
 fi
 if ((status != 0)); then
   for log in "$PROCS_DIR"/*.log; do
