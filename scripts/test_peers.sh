@@ -18,8 +18,9 @@
 # tests/interop/jaeger/config.yaml (in-memory storage, OTLP on
 # 127.0.0.1:4317/4318, query API on 127.0.0.1:16686; JAEGER_*_PORT move
 # them), points the Go, Java and Python peers at it, and after the chains
-# sends one more chain, stops the peers (they flush on SIGTERM) and checks
-# the trace Jaeger assembled (tests/interop/jaeger.test.js).
+# sends one more chain and one whose last hop fails, stops the peers (they
+# flush on SIGTERM) and checks the traces Jaeger assembled
+# (tests/interop/jaeger.test.js).
 #
 # PROBE=1 runs
 # tests/interop/peers_probe.js instead (prints each peer's departures from
@@ -206,6 +207,15 @@ if [[ $JAEGER == 1 && ${PROBE:-} != 1 ]] && ((status == 0)); then
   timeout 30 "$TRACEPROP_RELAY_CLIENT" --json --route "$TRACEPROP_GO,$TRACEPROP_PYTHON,\
 $TRACEPROP_JAVA,$TRACEPROP_GO,$TRACEPROP_CPP_ASYNC,$TRACEPROP_PYTHON,$TRACEPROP_JAVA,\
 $TRACEPROP_CPP_CALLBACK,$TRACEPROP_GO,$TRACEPROP_CPP_SYNC" >"$TRACEPROP_JAEGER_CHAIN" || status=$?
+  # An erroring hop: Java's next hop refuses the connection; the error
+  # travels back through Python and Go. Under a trace id we choose.
+  err_trace=$(od -An -tx1 -N16 /dev/urandom | tr -d ' \n')
+  export TRACEPROP_JAEGER_ERROR_TRACE=$err_trace TRACEPROP_JAEGER_ERROR_PARENT=00f067aa0ba902b7
+  if timeout 30 "$TRACEPROP_RELAY_CLIENT" --route "$TRACEPROP_GO,$TRACEPROP_PYTHON,\
+$TRACEPROP_JAVA,127.0.0.1:1" --traceparent "00-$err_trace-00f067aa0ba902b7-01"; then
+    echo "test_peers: a chain ending at a closed port succeeded" >&2
+    status=1
+  fi
   for pid in "${PEER_PIDS[@]}"; do procs_stop "$pid"; done  # each flushes its spans
   if ((status == 0)); then
     (cd tests/interop &&

@@ -5,7 +5,9 @@
 // the peers (each flushes its spans on SIGTERM) and runs this file.
 //
 // Environment: TRACEPROP_JAEGER_CHAIN (relay_client's JSON), JAEGER_QUERY
-// (base URL of Jaeger's query API, e.g. http://127.0.0.1:16686).
+// (base URL of Jaeger's query API, e.g. http://127.0.0.1:16686),
+// TRACEPROP_JAEGER_ERROR_TRACE / _PARENT (trace id and parent-id sent into
+// Go -> Python -> Java -> a closed port).
 //
 // Checked through GET /api/traces/<id>: the trace holds exactly the spans
 // the Go, Java and Python hops made — a server span per hop (the id the hop
@@ -59,27 +61,35 @@ function assertRpcSpan(span, at, okCode) {
   assert.equal(tag(span, 'otel.status_code') === 'ERROR', !okCode, `${at}: span status`);
 }
 
-before(async () => {
-  chain = JSON.parse(fs.readFileSync(process.env.TRACEPROP_JAEGER_CHAIN, 'utf8'));
-  const traceId = chain.hops[0].trace_id;
+// getTrace fetches one trace from Jaeger's query API.
+async function getTrace(traceId) {
   const url = `${process.env.JAEGER_QUERY}/api/traces/${traceId}`;
   const res = await fetch(url, { signal: AbortSignal.timeout(10000) });
   const text = await res.text();
   assert.equal(res.status, 200, `GET ${url}: ${res.status} ${text}`);
   const body = JSON.parse(text);
   assert.equal(body.data.length, 1, `GET ${url}: one trace`);
-  trace = body.data[0];
-  for (const span of trace.spans) {
+  return body.data[0];
+}
+
+function indexSpans(t, map) {
+  for (const span of t.spans) {
     const refs = span.references.filter((r) => r.refType === 'CHILD_OF');
     assert.ok(refs.length <= 1, `span ${span.spanID} has several parents`);
-    byId.set(span.spanID, {
+    map.set(span.spanID, {
       span,
-      service: trace.processes[span.processID].serviceName,
+      service: t.processes[span.processID].serviceName,
       kind: tag(span, 'span.kind'),
       parent: refs.length ? refs[0].spanID : '',
       traceId: span.traceID.padStart(32, '0'),
     });
   }
+}
+
+before(async () => {
+  chain = JSON.parse(fs.readFileSync(process.env.TRACEPROP_JAEGER_CHAIN, 'utf8'));
+  trace = await getTrace(chain.hops[0].trace_id);
+  indexSpans(trace, byId);
 });
 
 // Spans of other services (C++ hops, once they export) are not counted.
@@ -157,4 +167,26 @@ test('every parent missing from Jaeger is a C++ span or relay_client\'s', () => 
       `span ${id} of ${s.service}: parent ${s.parent} neither in Jaeger nor a C++ span`);
   }
   assert.ok(resolved > 0, 'no parent resolved inside Jaeger');
+});
+
+test('an erroring hop: every span of the failed chain is an error, parents intact', async () => {
+  const traceId = process.env.TRACEPROP_JAEGER_ERROR_TRACE;
+  const spans = new Map();
+  indexSpans(await getTrace(traceId), spans);
+  // Go -> Python -> Java -> closed port: each peer's server and client span.
+  let parent = process.env.TRACEPROP_JAEGER_ERROR_PARENT;
+  for (const service of ['go', 'python', 'java']) {
+    for (const kind of ['server', 'client']) {
+      const found = [...spans.values()].filter((s) => s.service === service && s.kind === kind);
+      const at = `${service} (${lang(service)}) ${kind} span`;
+      assert.equal(found.length, 1, `${at}: ${found.length} in Jaeger`);
+      const s = found[0];
+      assert.equal(s.parent, parent, `${at}: parent`);
+      assertRpcSpan(s.span, at, false);
+      // UNAVAILABLE (14) from the refused connection, passed back unchanged.
+      assert.ok(['14', 'UNAVAILABLE'].includes(rpcOf(s.span).code), `${at}: gRPC status`);
+      parent = s.span.spanID;
+    }
+  }
+  assert.equal(spans.size, 6, 'no other spans');
 });
