@@ -99,8 +99,10 @@ build_java() {
     *) echo "test_peers: no protoc for $(uname -m) on Maven Central" >&2; return 1 ;;
   esac
   cd "$ROOT/tests/interop/java"
-  nice mvn -B -q -Dstyle.color=never -Dmaven.repo.local="$CACHE/m2" -Dos.detected.classifier="linux-$arch" \
-    package dependency:build-classpath -Dmdep.outputFile=target/classpath.txt
+  # (sed: Debian's Maven 3.8.7 prints colour resets even with -B.)
+  nice mvn -B -q -Dmaven.repo.local="$CACHE/m2" -Dos.detected.classifier="linux-$arch" \
+    package dependency:build-classpath -Dmdep.outputFile=target/classpath.txt 2>&1 |
+    sed 's/\x1b\[[0-9;]*m//g'
 }
 
 # Python: a venv per requirements.txt content, made once; relay.proto
