@@ -20,6 +20,12 @@ fi
 # ships them, a bare Debian gets its own.
 if ! command -v node >/dev/null 2>&1; then packages+=(nodejs); fi
 if ! command -v npm >/dev/null 2>&1; then packages+=(npm); fi
+# The peers of scripts/test_peers.sh: Java + Maven, and Python's venv module.
+# Go (>= the version in tests/interop/go/go.mod) is the machine image's;
+# Debian's golang-go is too old for it.
+if ! command -v java >/dev/null 2>&1; then packages+=(openjdk-17-jdk-headless); fi
+if ! command -v mvn >/dev/null 2>&1; then packages+=(maven); fi
+packages+=(python3-venv)
 
 missing=()
 for p in "${packages[@]}"; do

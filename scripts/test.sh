@@ -15,6 +15,8 @@
 #   install   cmake --install + a consumer project built against it
 #   bazel     bazel test //... offline against Debian's packages
 #   interop   C++ relays <-> OpenTelemetry JS (node --test)
+#   peers     chains alternating C++ relays with OpenTelemetry Go, Java,
+#             Python and JS relays (downloads cached in $TRACEPROP_CACHE)
 #
 # Environment: JOBS (default: nproc), FUZZ_SECONDS (default 30),
 # BUILD_ROOT (default: build/ in the repo), STEPS (default: all of them, in
@@ -116,8 +118,9 @@ step_fuzz() {
 step_install() { JOBS=$JOBS BUILD_ROOT=$BUILD_ROOT scripts/test_install.sh; }
 step_bazel() { JOBS=$JOBS scripts/test_bazel.sh; }
 step_interop() { BUILD_DIR=$BUILD_ROOT/release scripts/test_interop.sh; }
+step_peers() { BUILD_DIR=$BUILD_ROOT/release scripts/test_peers.sh; }
 
-STEPS=${STEPS:-release asan tsan fuzz install bazel interop}
+STEPS=${STEPS:-release asan tsan fuzz install bazel interop peers}
 mkdir -p "$BUILD_ROOT"
 run_step deps scripts/install_deps.sh --with-bazel
 for step in $STEPS; do

@@ -29,9 +29,11 @@ procs_init() {
 }
 
 # procs_start NAME CMD ARGS... — starts CMD in its own process group, waits
-# (at most 30 s) for its "listening on" line, sets PROCS_ADDR.
+# (at most 30 s) for its "listening on" line, sets PROCS_ADDR. A server
+# that prints no such line (Jaeger): PROCS_READY=GLOB waits for a line
+# matching GLOB instead, and PROCS_ADDR is set to that line.
 procs_start() {
-  local name=$1 log=$PROCS_DIR/$1.log fd line pid
+  local name=$1 log=$PROCS_DIR/$1.log fd line pid ready=${PROCS_READY:-}
   shift
   PROCS_ADDR=""
   : >"$log"
@@ -43,8 +45,13 @@ procs_start() {
   PROCS_NAMES[$pid]=$name
   while IFS= read -r -t 30 -u "$fd" line; do
     printf '%s\n' "$line" >>"$log"
-    if [[ $line == "listening on "* ]]; then
+    if [[ -z $ready && $line == "listening on "* ]]; then
       PROCS_ADDR=${line#listening on }
+      break
+    fi
+    # shellcheck disable=SC2053  # $ready is a glob on purpose
+    if [[ -n $ready && $line == $ready ]]; then
+      PROCS_ADDR=$line
       break
     fi
   done

@@ -1,0 +1,236 @@
+#!/usr/bin/env bash
+# Interop test: chains that alternate traceprop's C++ relays with
+# OpenTelemetry-instrumented peers in Go, Java, Python and JavaScript.
+#
+#   scripts/test_peers.sh [BUILD_DIR]      # or BUILD_DIR=... in the env
+#
+# Builds the C++ relay examples in BUILD_DIR (default build-interop), then
+# the peers of tests/interop/{go,java,python} with pinned versions (go.mod +
+# go.sum, pom.xml, requirements.txt, package-lock.json), starts C++ relays
+# (sync ×2, async, callback) and the Go, Java and Python relays on free
+# loopback ports, runs `node --test tests/interop/peers.test.js` (which adds
+# the OTel JS relay in-process) and stops everything it started, also on
+# failure or Ctrl-C. Exit status is the test's.
+#
+# With Jaeger (the default; JAEGER=0 leaves it out and says so): builds
+# Jaeger v2 from its Go module (tests/interop/jaeger/go.mod pins it; the
+# binary is cached by the hash of go.mod+go.sum), starts it with
+# tests/interop/jaeger/config.yaml (in-memory storage, OTLP on
+# 127.0.0.1:4317/4318, query API on 127.0.0.1:16686; JAEGER_*_PORT move
+# them), points the Go, Java and Python peers at it, and after the chains
+# sends one more chain and one whose last hop fails, stops the peers (they
+# flush on SIGTERM) and checks the traces Jaeger assembled
+# (tests/interop/jaeger.test.js).
+#
+# PROBE=1 runs
+# tests/interop/peers_probe.js instead (prints each peer's departures from
+# W3C Trace Context).
+#
+# Downloads and builds are cached under ${TRACEPROP_CACHE:-~/.cache/traceprop}:
+# go/ (GOPATH, module and build caches, protoc plugins), m2/ (Maven's local
+# repository), pip/ and python/venv-<hash of requirements.txt>, npm/. Every
+# step is bounded in time. JOBS (default 2) bounds the C++ build; PYTHON
+# (default /usr/bin/python3) makes the venv.
+set -euo pipefail
+ROOT=$(cd "$(dirname "$0")/.." && pwd)
+BUILD_DIR=$(realpath -m "${1:-${BUILD_DIR:-$ROOT/build-interop}}")
+CACHE=$(realpath -m "${TRACEPROP_CACHE:-$HOME/.cache/traceprop}")
+PYTHON=${PYTHON:-/usr/bin/python3}
+JOBS=${JOBS:-2}
+PEERS=$BUILD_DIR/peers
+cd "$ROOT"
+
+for tool in cmake ninja node npm go java mvn protoc jq timeout "$PYTHON"; do
+  command -v "$tool" >/dev/null || {
+    echo "test_peers: $tool is missing (scripts/install_deps.sh installs it)" >&2
+    exit 1
+  }
+done
+
+# step LIMIT LABEL FUNCTION — runs the exported FUNCTION in a bash of its
+# own with at most LIMIT seconds, prints its time; a failure or a timeout names
+# the step and fails the script.
+step() {
+  local limit=$1 label=$2 fn=$3 start=$SECONDS status=0
+  echo "--- $label"
+  timeout -k 10 "$limit" bash -euo pipefail -c "$fn" || status=$?
+  if ((status != 0)); then
+    ((status == 124)) && echo "test_peers: $label: timed out after ${limit}s" >&2
+    echo "test_peers: $label failed (status $status)" >&2
+    exit 1
+  fi
+  echo "--- $label: $((SECONDS - start)) s"
+}
+
+export ROOT CACHE PYTHON PEERS
+export GOPATH=$CACHE/go GOMODCACHE=$CACHE/go/mod GOCACHE=$CACHE/go/build
+export GOBIN=$CACHE/go/bin GOFLAGS=-modcacherw GOTOOLCHAIN=local
+export npm_config_cache=$CACHE/npm
+mkdir -p "$PEERS"
+
+build_cpp() {
+  if [[ ! -f $BUILD_DIR/build.ninja ]]; then
+    cmake -S "$ROOT" -B "$BUILD_DIR" -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo
+  fi
+  nice ninja -C "$BUILD_DIR" -j"$JOBS" relay_server relay_client async_server callback_server
+}
+
+# Go: protoc-gen-go and protoc-gen-go-grpc at the versions go.mod's `tool`
+# lines pin, relay.proto compiled into the module (git-ignored), one binary.
+build_go() {
+  cd "$ROOT/tests/interop/go"
+  nice go install tool
+  rm -rf relaypb && mkdir relaypb
+  local m=Mrelay.proto=traceprop/interop/gopeer/relaypb
+  protoc -I "$ROOT/examples/proto" \
+    --plugin=protoc-gen-go="$GOBIN/protoc-gen-go" --go_out=relaypb --go_opt=paths=source_relative,$m \
+    --plugin=protoc-gen-go-grpc="$GOBIN/protoc-gen-go-grpc" --go-grpc_out=relaypb \
+    --go-grpc_opt=paths=source_relative,$m relay.proto
+  nice go build -o "$PEERS/go_relay" .
+}
+
+# Java: Maven compiles relay.proto with protoc and protoc-gen-grpc-java from
+# Maven Central for this platform, and writes the runtime class path.
+build_java() {
+  local arch
+  case $(uname -m) in
+    x86_64) arch=x86_64 ;;
+    aarch64) arch=aarch_64 ;;
+    *) echo "test_peers: no protoc for $(uname -m) on Maven Central" >&2; return 1 ;;
+  esac
+  cd "$ROOT/tests/interop/java"
+  # (sed: Debian's Maven 3.8.7 prints colour resets even with -B.)
+  nice mvn -B -q -Dmaven.repo.local="$CACHE/m2" -Dos.detected.classifier="linux-$arch" \
+    package dependency:build-classpath -Dmdep.outputFile=target/classpath.txt 2>&1 |
+    sed 's/\x1b\[[0-9;]*m//g'
+}
+
+# Python: a venv per requirements.txt content, made once; relay.proto
+# compiled by grpcio-tools into $PEERS/python.
+build_python() {
+  local req=$ROOT/tests/interop/python/requirements.txt hash venv
+  hash=$(cat "$req" <("$PYTHON" --version) | sha256sum | cut -c1-16)
+  venv=$CACHE/python/venv-$hash
+  if [[ ! -f $venv/.complete ]]; then
+    rm -rf "$venv"
+    "$PYTHON" -m venv "$venv"
+    nice "$venv/bin/python" -m pip install -q --disable-pip-version-check \
+      --cache-dir "$CACHE/pip" -r "$req"
+    touch "$venv/.complete"
+  fi
+  ln -sfn "$venv" "$PEERS/venv"
+  rm -rf "$PEERS/python" && mkdir -p "$PEERS/python"
+  "$venv/bin/python" -m grpc_tools.protoc -I "$ROOT/examples/proto" \
+    --python_out="$PEERS/python" --grpc_python_out="$PEERS/python" relay.proto
+}
+
+# Jaeger: built once per pinned go.mod+go.sum, kept in the cache.
+build_jaeger() {
+  cd "$ROOT/tests/interop/jaeger"
+  local key bin
+  key=$(cat go.mod go.sum | sha256sum | cut -c1-16)
+  bin=$CACHE/jaeger/jaeger-$key
+  if [[ ! -x $bin ]]; then
+    mkdir -p "$CACHE/jaeger"
+    nice go build -o "$bin.tmp" github.com/jaegertracing/jaeger/cmd/jaeger
+    mv "$bin.tmp" "$bin"
+  fi
+  ln -sfn "$bin" "$PEERS/jaeger"
+}
+
+build_js() {
+  cd "$ROOT/tests/interop"
+  npm ci --no-audit --no-fund --prefer-offline --loglevel=error
+}
+export BUILD_DIR JOBS
+export -f build_cpp build_go build_java build_python build_js build_jaeger
+JAEGER=${JAEGER:-1}
+
+step 1800 "C++ relays (ninja)" build_cpp
+step 900 "Go peer (go install tool, protoc, go build)" build_go
+step 900 "Java peer (mvn package)" build_java
+step 900 "Python peer (venv, pip install, grpc_tools.protoc)" build_python
+step 600 "JS peer (npm ci)" build_js
+if [[ $JAEGER == 1 ]]; then
+  step 2400 "Jaeger v2 (go build, cached)" build_jaeger
+else
+  echo "--- Jaeger: left out (JAEGER=0); the assembled trace is NOT checked"
+fi
+
+# shellcheck source=../examples/relay/procs.sh
+source "$ROOT/examples/relay/procs.sh"
+procs_init "$(mktemp -d "${TMPDIR:-/tmp}/traceprop-peers.XXXXXX")"
+BIN=$BUILD_DIR/examples
+procs_start cpp-sync "$BIN/relay/relay_server" --port 0 --name cpp-sync
+export TRACEPROP_CPP_SYNC=$PROCS_ADDR
+procs_start cpp-sync-b "$BIN/relay/relay_server" --port 0 --name cpp-sync-b
+export TRACEPROP_CPP_SYNC_B=$PROCS_ADDR
+procs_start cpp-async "$BIN/async_server/async_server" --port 0 --name cpp-async
+export TRACEPROP_CPP_ASYNC=$PROCS_ADDR
+procs_start cpp-callback "$BIN/callback_server/callback_server" --port 0 --name cpp-callback
+export TRACEPROP_CPP_CALLBACK=$PROCS_ADDR
+PEER_PIDS=()
+if [[ $JAEGER == 1 ]]; then
+  export JAEGER_OTLP_GRPC_PORT=${JAEGER_OTLP_GRPC_PORT:-4317}
+  export JAEGER_QUERY_HTTP_PORT=${JAEGER_QUERY_HTTP_PORT:-16686}
+  PROCS_READY='*Everything is ready*' procs_start jaeger "$PEERS/jaeger" \
+    --config "$ROOT/tests/interop/jaeger/config.yaml"
+  export JAEGER_QUERY=http://127.0.0.1:$JAEGER_QUERY_HTTP_PORT
+  # Only the peers export (set after the C++ relays started).
+  export OTEL_EXPORTER_OTLP_ENDPOINT=http://127.0.0.1:$JAEGER_OTLP_GRPC_PORT
+fi
+procs_start go "$PEERS/go_relay" --port 0 --name go
+export TRACEPROP_GO=$PROCS_ADDR
+PEER_PIDS+=("${PROCS_PIDS[-1]}")
+J=$ROOT/tests/interop/java/target
+procs_start java java -cp "$J/classes:$(cat "$J/classpath.txt")" traceprop.interop.JavaRelay \
+  --port 0 --name java
+export TRACEPROP_JAVA=$PROCS_ADDR
+PEER_PIDS+=("${PROCS_PIDS[-1]}")
+procs_start python "$PEERS/venv/bin/python" "$ROOT/tests/interop/python/python_relay.py" \
+  --port 0 --name python --gen "$PEERS/python"
+export TRACEPROP_PYTHON=$PROCS_ADDR
+PEER_PIDS+=("${PROCS_PIDS[-1]}")
+export TRACEPROP_RELAY_CLIENT=$BIN/relay/relay_client
+echo "--- relays: cpp-sync $TRACEPROP_CPP_SYNC, cpp-sync-b $TRACEPROP_CPP_SYNC_B," \
+  "cpp-async $TRACEPROP_CPP_ASYNC, cpp-callback $TRACEPROP_CPP_CALLBACK;" \
+  "go $TRACEPROP_GO, java $TRACEPROP_JAVA, python $TRACEPROP_PYTHON (js: in the test)"
+
+status=0
+if [[ ${PROBE:-} == 1 ]]; then  # what each peer does with W3C edge cases
+  (cd tests/interop && timeout -k 10 600 node peers_probe.js) || status=$?
+else
+  (cd tests/interop &&
+    timeout -k 10 600 node --test --test-reporter=spec peers.test.js) || status=$?
+fi
+if [[ $JAEGER == 1 && ${PROBE:-} != 1 ]] && ((status == 0)); then
+  echo "--- Jaeger: one chain through Go, Python and Java (and C++), as Jaeger assembles it"
+  export TRACEPROP_JAEGER_CHAIN=$PROCS_DIR/jaeger-chain.json
+  timeout 30 "$TRACEPROP_RELAY_CLIENT" --json --route "$TRACEPROP_GO,$TRACEPROP_PYTHON,\
+$TRACEPROP_JAVA,$TRACEPROP_GO,$TRACEPROP_CPP_ASYNC,$TRACEPROP_PYTHON,$TRACEPROP_JAVA,\
+$TRACEPROP_CPP_CALLBACK,$TRACEPROP_GO,$TRACEPROP_CPP_SYNC" >"$TRACEPROP_JAEGER_CHAIN" || status=$?
+  # An erroring hop: Java's next hop refuses the connection; the error
+  # travels back through Python and Go. Under a trace id we choose.
+  err_trace=$(od -An -tx1 -N16 /dev/urandom | tr -d ' \n')
+  export TRACEPROP_JAEGER_ERROR_TRACE=$err_trace TRACEPROP_JAEGER_ERROR_PARENT=00f067aa0ba902b7
+  if timeout 30 "$TRACEPROP_RELAY_CLIENT" --route "$TRACEPROP_GO,$TRACEPROP_PYTHON,\
+$TRACEPROP_JAVA,127.0.0.1:1" --traceparent "00-$err_trace-00f067aa0ba902b7-01"; then
+    echo "test_peers: a chain ending at a closed port succeeded" >&2
+    status=1
+  fi
+  for pid in "${PEER_PIDS[@]}"; do procs_stop "$pid"; done  # each flushes its spans
+  if ((status == 0)); then
+    (cd tests/interop &&
+      timeout -k 10 120 node --test --test-reporter=spec jaeger.test.js) || status=$?
+  fi
+fi
+if ((status != 0)); then
+  for log in "$PROCS_DIR"/*.log; do
+    echo "--- $(basename "$log")"
+    tail -40 "$log"
+  done
+fi
+procs_stop_all
+procs_check_exits || status=1  # a relay that crashed or did not stop
+rm -rf "$PROCS_DIR"
+exit "$status"

@@ -1,0 +1,169 @@
+// JavaRelay — a traceprop.examples.Relay server in Java, instrumented the
+// way grpc-java services are: OpenTelemetry's gRPC instrumentation library
+// (opentelemetry-grpc-1.6) intercepts the server and the client, the OTel
+// Java SDK with the W3C TraceContext propagator records the spans. Same
+// contract as tests/interop/node_relay.js and the C++ relay_server.
+//
+//   java -cp ... traceprop.interop.JavaRelay --name java [--port 0]
+//
+// Prints "listening on 127.0.0.1:PORT". Spans are exported with OTLP/gRPC
+// when OTEL_EXPORTER_OTLP_ENDPOINT is set, otherwise dropped. SIGTERM stops
+// it (exit 0).
+package traceprop.interop;
+
+import io.grpc.Context;
+import io.grpc.Contexts;
+import io.grpc.Grpc;
+import io.grpc.InsecureChannelCredentials;
+import io.grpc.ManagedChannel;
+import io.grpc.Metadata;
+import io.grpc.Server;
+import io.grpc.ServerCall;
+import io.grpc.ServerCallHandler;
+import io.grpc.ServerInterceptor;
+import io.grpc.ServerInterceptors;
+import io.grpc.Status;
+import io.grpc.StatusRuntimeException;
+import io.grpc.netty.shaded.io.grpc.netty.NettyServerBuilder;
+import io.grpc.stub.StreamObserver;
+import io.opentelemetry.api.common.AttributeKey;
+import io.opentelemetry.api.common.Attributes;
+import io.opentelemetry.api.trace.Span;
+import io.opentelemetry.api.trace.SpanContext;
+import io.opentelemetry.api.trace.propagation.W3CTraceContextPropagator;
+import io.opentelemetry.context.propagation.ContextPropagators;
+import io.opentelemetry.context.propagation.TextMapGetter;
+import io.opentelemetry.exporter.otlp.trace.OtlpGrpcSpanExporter;
+import io.opentelemetry.instrumentation.grpc.v1_6.GrpcTelemetry;
+import io.opentelemetry.sdk.OpenTelemetrySdk;
+import io.opentelemetry.sdk.resources.Resource;
+import io.opentelemetry.sdk.trace.SdkTracerProvider;
+import io.opentelemetry.sdk.trace.SdkTracerProviderBuilder;
+import io.opentelemetry.sdk.trace.export.BatchSpanProcessor;
+import java.net.InetSocketAddress;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
+import sun.misc.Signal;
+import traceprop.examples.RelayGrpc;
+import traceprop.examples.RelayOuterClass.ForwardReply;
+import traceprop.examples.RelayOuterClass.ForwardRequest;
+import traceprop.examples.RelayOuterClass.Hop;
+
+public final class JavaRelay extends RelayGrpc.RelayImplBase {
+  private static final Context.Key<Metadata> HEADERS = Context.key("headers");
+  private static final Metadata.Key<String> TRACEPARENT =
+      Metadata.Key.of("traceparent", Metadata.ASCII_STRING_MARSHALLER);
+  private static final Metadata.Key<String> TRACESTATE =
+      Metadata.Key.of("tracestate", Metadata.ASCII_STRING_MARSHALLER);
+
+  // Reads gRPC metadata for the propagator (first value of a key).
+  private static final TextMapGetter<Metadata> GETTER = new TextMapGetter<>() {
+    @Override public Iterable<String> keys(Metadata md) { return md.keys(); }
+    @Override public String get(Metadata md, String key) {
+      return md == null ? null : md.get(Metadata.Key.of(key, Metadata.ASCII_STRING_MARSHALLER));
+    }
+  };
+
+  private final String name;
+  private final GrpcTelemetry telemetry;
+
+  JavaRelay(String name, GrpcTelemetry telemetry) {
+    this.name = name;
+    this.telemetry = telemetry;
+  }
+
+  private static String joined(Metadata md, Metadata.Key<String> key) {
+    Iterable<String> values = md.getAll(key);
+    return values == null ? "" : String.join(",", values);
+  }
+
+  @Override
+  public void forward(ForwardRequest req, StreamObserver<ForwardReply> out) {
+    Metadata md = HEADERS.get();
+    SpanContext sc = Span.current().getSpanContext();  // the instrumentation's server span
+    // What OTel continued from: the remote context in the metadata.
+    SpanContext remote = Span.fromContext(W3CTraceContextPropagator.getInstance()
+        .extract(io.opentelemetry.context.Context.root(), md, GETTER)).getSpanContext();
+    Hop hop = Hop.newBuilder().setService(name)
+        .setTraceparent(joined(md, TRACEPARENT)).setTracestate(joined(md, TRACESTATE))
+        .setTraceId(sc.getTraceId()).setSpanId(sc.getSpanId())
+        .setParentSpanId(remote.isValid() ? remote.getSpanId() : "")
+        .setSampled(sc.isSampled()).build();
+    if (req.getRouteCount() == 0) {
+      out.onNext(ForwardReply.newBuilder().addHops(hop).build());
+      out.onCompleted();
+      return;
+    }
+    String next = req.getRoute(0);
+    ManagedChannel channel = Grpc.newChannelBuilder(next, InsecureChannelCredentials.create())
+        .intercept(telemetry.createClientInterceptor()).build();
+    try {
+      // The server span is current here: the client span is its child. The
+      // caller's deadline is carried by the gRPC context; 10 s bounds the rest.
+      ForwardReply reply = RelayGrpc.newBlockingStub(channel)
+          .withDeadlineAfter(10, TimeUnit.SECONDS)
+          .forward(ForwardRequest.newBuilder().addAllRoute(req.getRouteList().subList(1,
+              req.getRouteCount())).setPayload(req.getPayload()).setHoldMs(req.getHoldMs())
+              .build());
+      out.onNext(ForwardReply.newBuilder().addHops(hop).addAllHops(reply.getHopsList()).build());
+      out.onCompleted();
+    } catch (StatusRuntimeException e) {
+      out.onError(Status.fromCode(e.getStatus().getCode())
+          .withDescription(name + ": hop " + next + ": " + e.getStatus().getDescription())
+          .asRuntimeException());
+    } finally {
+      channel.shutdownNow();
+    }
+  }
+
+  public static void main(String[] args) throws Exception {
+    String name = "java";
+    int port = 0;
+    for (int i = 0; i + 1 < args.length; i += 2) {
+      switch (args[i]) {
+        case "--name" -> name = args[i + 1];
+        case "--port" -> port = Integer.parseInt(args[i + 1]);
+        default -> throw new IllegalArgumentException("unknown flag " + args[i]);
+      }
+    }
+    SdkTracerProviderBuilder tracing = SdkTracerProvider.builder().setResource(
+        Resource.create(Attributes.of(AttributeKey.stringKey("service.name"), name)));
+    String endpoint = System.getenv("OTEL_EXPORTER_OTLP_ENDPOINT");
+    if (endpoint != null && !endpoint.isEmpty()) {
+      tracing.addSpanProcessor(BatchSpanProcessor.builder(
+          OtlpGrpcSpanExporter.builder().setEndpoint(endpoint).build()).build());
+    }
+    OpenTelemetrySdk otel = OpenTelemetrySdk.builder().setTracerProvider(tracing.build())
+        .setPropagators(ContextPropagators.create(W3CTraceContextPropagator.getInstance()))
+        .build();
+    GrpcTelemetry telemetry = GrpcTelemetry.create(otel);
+
+    // Keeps each call's headers for the handler (what it received).
+    ServerInterceptor keepHeaders = new ServerInterceptor() {
+      @Override public <Q, R> ServerCall.Listener<Q> interceptCall(
+          ServerCall<Q, R> call, Metadata headers, ServerCallHandler<Q, R> next) {
+        return Contexts.interceptCall(Context.current().withValue(HEADERS, headers), call,
+            headers, next);
+      }
+    };
+    List<ServerInterceptor> interceptors = new ArrayList<>();
+    interceptors.add(keepHeaders);
+    interceptors.add(telemetry.createServerInterceptor());  // the last one runs first
+    Server server = NettyServerBuilder
+        .forAddress(new InetSocketAddress("127.0.0.1", port))  // loopback only
+        .addService(ServerInterceptors.intercept(new JavaRelay(name, telemetry), interceptors))
+        .build().start();
+    System.out.println("listening on 127.0.0.1:" + server.getPort());
+    System.out.flush();
+    CountDownLatch stop = new CountDownLatch(1);
+    Signal.handle(new Signal("TERM"), sig -> stop.countDown());
+    Signal.handle(new Signal("INT"), sig -> stop.countDown());
+    stop.await();
+    server.shutdown();
+    if (!server.awaitTermination(5, TimeUnit.SECONDS)) server.shutdownNow();
+    otel.getSdkTracerProvider().shutdown().join(5, TimeUnit.SECONDS);
+    System.exit(0);
+  }
+}
