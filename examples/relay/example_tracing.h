@@ -1,6 +1,7 @@
 // examples/relay/example_tracing.h — span export for the example programs
 // (not part of the library): InstallTracingFromEnv when the environment
-// asks for it, and a flush bounded by the shutdown grace period.
+// asks for it, and a flush bounded by the shutdown grace period (and, with
+// an unreachable collector, by the export timeout: see InstallTracing).
 //
 //   auto tracing = traceprop_examples::InstallTracing(name);  // first thing
 //   ...                                        // serve; SIGTERM; Shutdown
@@ -33,7 +34,15 @@ namespace traceprop_examples {
 // run without a collector means a thread retrying a dead port; instead
 // nothing is installed and the program propagates exactly as before (one
 // atomic load per call). OTEL_SDK_DISABLED=true also installs nothing.
+//
+// It is InstallTracingFromEnv(name) spelled out, with one change: unless
+// OTEL_EXPORTER_OTLP_[TRACES_]TIMEOUT is set, an OTLP export gives up after
+// kExportTimeout instead of the SDK's 10 s. The flush at exit waits for the
+// export in progress and the last one, so with an unreachable collector
+// this is what keeps a SIGTERM'd server's exit near its grace period.
 // Returns the provider to flush at exit, or null.
+inline constexpr absl::Duration kExportTimeout = absl::Seconds(1);
+
 inline std::shared_ptr<traceprop::TracerProvider> InstallTracing(
     const std::string& name) {
   auto set = [](const char* var) {
@@ -45,7 +54,15 @@ inline std::shared_ptr<traceprop::TracerProvider> InstallTracing(
       !set("OTEL_TRACES_EXPORTER") && !set("TRACEPROP_OTLP_JSON_FILE")) {
     return nullptr;
   }
-  return traceprop::InstallTracingFromEnv(name);
+  traceprop::TracingConfig config = traceprop::TracingConfigFromEnv(name);
+  if (!set("OTEL_EXPORTER_OTLP_TIMEOUT") &&
+      !set("OTEL_EXPORTER_OTLP_TRACES_TIMEOUT")) {
+    config.otlp.timeout = kExportTimeout;
+  }
+  std::shared_ptr<traceprop::TracerProvider> provider =
+      traceprop::MakeTracerProvider(std::move(config));
+  if (provider) traceprop::InstallTracerProvider(provider);
+  return provider;
 }
 
 // FlushTracing exports what is still queued and stops the provider, taking

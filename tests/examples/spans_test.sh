@@ -173,7 +173,24 @@ else
   pass "waterfall: exit 1 for a trace that is not there"
 fi
 
-# Nothing set: nothing installed, no file anywhere.
+# An unreachable collector: the spans are lost (reported), the exit is not
+# delayed past the grace period (procs_stop would SIGKILL it after 5 s).
+OTEL_EXPORTER_OTLP_ENDPOINT=http://127.0.0.1:1 \
+  procs_start dead-collector "$RBIN/relay_server" --port 0 --name dead --grace_ms 1000
+X=$PROCS_ADDR
+"$RBIN/relay_client" --route "$X" >/dev/null 2>>"$D/client.log"
+t0=$(date +%s%N)
+procs_stop "${PROCS_PIDS[-1]}"
+took=$((($(date +%s%N) - t0) / 1000000))
+if procs_check_exits && ((took <= 1000 + 3000)) && grep -q "stopped" "$D/dead-collector.log"; then
+  pass "collector unreachable: SIGTERM exits 0 within the grace period + 3 s ($took ms)"
+else
+  fail "collector unreachable: SIGTERM exits 0 within the grace period + 3 s ($took ms)"
+fi
+grep -q "spans lost" "$D/dead-collector.log" && pass "collector unreachable: the lost spans are reported" ||
+  fail "collector unreachable: the lost spans are reported"
+
+# Nothing set: nothing installed; the programs run as before.
 procs_start plain "$RBIN/relay_server" --port 0 --name plain
 P=$PROCS_ADDR
 "$RBIN/relay_client" --route "$P" >/dev/null 2>>"$D/client.log"
