@@ -65,10 +65,12 @@ inline std::shared_ptr<traceprop::TracerProvider> InstallTracing(
   return provider;
 }
 
-// FlushTracing exports what is still queued and stops the provider, taking
-// at most until `deadline` (the end of the shutdown grace period) but at
-// least `floor`, so that the spans of the last calls get a chance even when
-// in-flight calls used the whole grace period. Call it after the server
+// FlushTracing exports what is still queued and stops the provider. It
+// lets the queue drain until `deadline` (the end of the shutdown grace
+// period) but at least for `floor`, so that the spans of the last calls get
+// a chance even when in-flight calls used the whole grace period; an export
+// already under way is awaited up to the export timeout (1 s here, see
+// InstallTracing), so the exit comes at most about that much later. Call it after the server
 // has shut down: the last calls' spans end when their calls end. No-op for
 // a null provider.
 inline void FlushTracing(
