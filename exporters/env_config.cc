@@ -198,6 +198,15 @@ TracingConfig TracingConfigFromEnv(const std::string& default_service_name,
     }
   }
 
+  // traceprop's own: the console exporter's lines to a file, not stdout
+  // (programs whose stdout carries their output or logs). Alone, it also
+  // selects the console exporter; an explicit OTEL_TRACES_EXPORTER wins.
+  if (std::optional<std::string> v = r.Get("TRACEPROP_OTLP_JSON_FILE")) {
+    c.console.path = *v;
+    if (!r.Get("OTEL_TRACES_EXPORTER"))
+      c.exporter = TracingConfig::Exporter::kConsole;
+  }
+
   // OTLP: the TRACES_ variable wins over the general one.
   auto both = [&](const char* traces, const char* general) {
     return r.Get(traces) ? traces : general;

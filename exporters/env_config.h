@@ -9,6 +9,9 @@
 // MAX_EXPORT_BATCH_SIZE}. A bad value is reported once per process on
 // stderr ("traceprop: OTEL_BSP_MAX_QUEUE_SIZE=abc: not a positive integer;
 // using 2048") and the default used; header values are never printed.
+// One traceprop variable: TRACEPROP_OTLP_JSON_FILE=PATH makes the console
+// exporter append its OTLP/JSON lines to PATH instead of stdout, and,
+// when OTEL_TRACES_EXPORTER is unset, selects the console exporter.
 //
 //   int main(int argc, char** argv) {
 //     ...
@@ -44,6 +47,7 @@ struct TracingConfig {
   Exporter exporter = Exporter::kOtlp;   // OTEL_TRACES_EXPORTER
   OtlpGrpcExporterOptions otlp;          // OTEL_EXPORTER_OTLP_*
   OtlpJsonExporterOptions console;       // kConsole: JSON lines to stdout
+                                         // (or TRACEPROP_OTLP_JSON_FILE)
   std::shared_ptr<const Sampler> sampler;  // OTEL_TRACES_SAMPLER[_ARG]
   BatchSpanProcessorOptions bsp;         // OTEL_BSP_*
   // problems: one line per bad value found (also what was printed).

@@ -49,6 +49,7 @@
 #include "traceprop/logging/spdlog_setup.h"
 
 // Shared with the sync relay: metadata joining, route checks, Hop filling.
+#include "../relay/example_tracing.h"
 #include "../relay/relay_common.h"
 
 ABSL_FLAG(int, port, 0, "port to listen on (127.0.0.1); 0 picks a free one");
@@ -244,6 +245,11 @@ int main(int argc, char** argv) {
   spdlog::flush_on(spdlog::level::trace);
   if (!traceprop::logging::InstallSpdlog().ok()) return 1;
 
+  // Spans: exported as the OTEL_* variables say (example_tracing.h); with
+  // none set nothing is installed and nothing changes.
+  std::shared_ptr<traceprop::TracerProvider> tracing =
+      traceprop_examples::InstallTracing(shared.name);
+
   grpc::ServerBuilder builder;
   int port = 0;
   builder.AddListeningPort(
@@ -281,12 +287,15 @@ int main(int argc, char** argv) {
   //     all the while: every step still needs them;
   //  3. wait until every Call has run its last step and deleted itself: only
   //     then can nothing start another operation on the queue;
-  //  4. shut the queue down, let the drainers empty it, join them; exit 0.
+  //  4. shut the queue down, let the drainers empty it, join them;
+  //  5. every span has ended with its call: flush them (export) within
+  //     what is left of the grace period; exit 0.
   int sig = 0;
   sigwait(&stop_signals, &sig);
   const auto grace = std::chrono::milliseconds(absl::GetFlag(FLAGS_grace_ms));
   spdlog::info("signal {}: shutting down (grace {} ms)", sig, grace.count());
-  server->Shutdown(std::chrono::system_clock::now() + grace);
+  const auto grace_end = std::chrono::system_clock::now() + grace;
+  server->Shutdown(grace_end);
   // Cancelled calls finish within moments; the bound only guards against a
   // bug turning into a hang (the process then exits 1, never aborts).
   const bool drained =
@@ -298,6 +307,7 @@ int main(int argc, char** argv) {
   }
   shared.cq->Shutdown();
   for (std::thread& t : drainers) t.join();
+  traceprop_examples::FlushTracing(tracing, grace_end);
   spdlog::info("stopped");
   return 0;
 }

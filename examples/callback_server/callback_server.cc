@@ -40,6 +40,7 @@
 #include "traceprop/logging/spdlog_setup.h"
 
 // Shared with the sync relay: metadata joining, route checks, Hop filling.
+#include "../relay/example_tracing.h"
 #include "../relay/relay_common.h"
 
 ABSL_FLAG(int, port, 0, "port to listen on (127.0.0.1); 0 picks a free one");
@@ -233,6 +234,11 @@ int main(int argc, char** argv) {
   spdlog::flush_on(spdlog::level::trace);
   if (!traceprop::logging::InstallSpdlog().ok()) return 1;
 
+  // Spans: exported as the OTEL_* variables say (example_tracing.h); with
+  // none set nothing is installed and nothing changes.
+  std::shared_ptr<traceprop::TracerProvider> tracing =
+      traceprop_examples::InstallTracing(name);
+
   RelayService relay(name);
   TickerService ticker;
   grpc::ServerBuilder builder;
@@ -257,12 +263,17 @@ int main(int argc, char** argv) {
   //     calls finish until the grace period ends, then cancels the rest;
   //     each cancelled call cancels its downstream call, whose callback then
   //     runs at once and finishes the reactor;
-  //  3. Shutdown returns when every reactor is done (OnDone ran); exit 0.
+  //  3. Shutdown returns when every reactor is done (OnDone ran), so every
+  //     call's span has ended;
+  //  4. flush the spans (export) within what is left of the grace period;
+  //     exit 0.
   int sig = 0;
   sigwait(&stop_signals, &sig);
   const auto grace = std::chrono::milliseconds(absl::GetFlag(FLAGS_grace_ms));
   spdlog::info("signal {}: shutting down (grace {} ms)", sig, grace.count());
-  server->Shutdown(std::chrono::system_clock::now() + grace);
+  const auto grace_end = std::chrono::system_clock::now() + grace;
+  server->Shutdown(grace_end);
+  traceprop_examples::FlushTracing(tracing, grace_end);
   spdlog::info("stopped");
   return 0;
 }

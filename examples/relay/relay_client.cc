@@ -3,8 +3,11 @@
 //
 //   relay_client --route 127.0.0.1:5001,127.0.0.1:5002,127.0.0.1:5003
 //
-// By default the client starts a new trace (a root span, current while it
-// calls) and the traced channel sends a child of it. With --traceparent
+// By default the client starts a new trace (a root span "relay_client
+// request", current while it calls; recorded, with the call's status, when
+// tracing is on) and the traced channel sends a child of it. Spans are
+// exported when OTEL_* variables ask for it (example_tracing.h) and flushed
+// before it exits. With --traceparent
 // and/or --tracestate it instead behaves like a foreign peer: it puts
 // exactly those values on the ClientContext metadata and starts no trace
 // (ClientOptions::start_root_when_no_context = false leaves them alone),
@@ -28,6 +31,7 @@
 #include <iostream>
 #include <memory>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "absl/flags/flag.h"
@@ -37,6 +41,7 @@
 #include "absl/strings/str_join.h"
 #include "absl/strings/str_split.h"
 #include "google/protobuf/util/json_util.h"
+#include "example_tracing.h"
 #include "relay_common.h"
 #include "spdlog/sinks/stdout_color_sinks.h"
 #include "spdlog/spdlog.h"
@@ -44,9 +49,12 @@
 #include "traceprop/examples/proto/relay.grpc.pb.h"
 #include "traceprop/interceptors/tracing.h"
 #include "traceprop/logging/spdlog_setup.h"
+#include "traceprop/spans/span.h"
 
 ABSL_FLAG(std::string, route, "",
           "comma-separated host:port hops; the first is called directly");
+ABSL_FLAG(std::string, name, "relay_client",
+          "service.name of its spans (unless OTEL_SERVICE_NAME is set)");
 ABSL_FLAG(std::string, payload, "hello", "payload carried along the route");
 ABSL_FLAG(std::vector<std::string>, traceparent, {},
           "send these traceparent values verbatim (one metadata entry each) "
@@ -116,11 +124,32 @@ void PrintJson(const traceprop::TraceContext& root, const ForwardReply& reply) {
 // SendConcurrently sends `n` copies of `request` at once, each under a new
 // root trace, waits for all of them and prints how many ended with which
 // status code. Returns the process exit status.
+// StartRoot starts the root span of one request: a new trace (whatever is
+// current), sampled unless the sampler says otherwise.
+traceprop::RecordingSpan StartRoot() {
+  traceprop::SpanStartOptions options;
+  options.parent = traceprop::TraceContext();  // invalid: a new trace
+  return traceprop::StartSpan("relay_client request", std::move(options));
+}
+
+// EndRoot ends a root span with the call's status (the message came from
+// the network: Printable).
+void EndRoot(traceprop::RecordingSpan* span, const grpc::Status& status) {
+  span->SetAttribute("rpc.grpc.status_code",
+                     static_cast<int64_t>(status.error_code()));
+  if (!status.ok()) {
+    span->SetStatus(traceprop::StatusCode::kError,
+                    traceprop_examples::Printable(status.error_message(), 256));
+  }
+  span->End();
+}
+
 int SendConcurrently(Relay::Stub* stub, const ForwardRequest& request, int n,
                      std::chrono::milliseconds deadline) {
   struct Call {
     grpc::ClientContext ctx;
     ForwardReply reply;
+    traceprop::RecordingSpan span;  // the call's root; ends in its callback
   };
   std::vector<std::unique_ptr<Call>> calls;
   std::mutex mu;
@@ -131,9 +160,11 @@ int SendConcurrently(Relay::Stub* stub, const ForwardRequest& request, int n,
     calls.push_back(std::make_unique<Call>());
     Call* call = calls.back().get();
     call->ctx.set_deadline(std::chrono::system_clock::now() + deadline);
-    traceprop::ContextScope scope(traceprop::TraceContext::NewRoot(true));
+    call->span = StartRoot();
+    traceprop::ContextScope scope(call->span.context());
     stub->async()->Forward(&call->ctx, &request, &call->reply,
-                           [&](grpc::Status status) {
+                           [&, call](grpc::Status status) {
+                             EndRoot(&call->span, status);
                              std::lock_guard<std::mutex> lock(mu);
                              ++codes[traceprop_examples::StatusCodeName(
                                  status.error_code())];
@@ -169,6 +200,10 @@ int main(int argc, char** argv) {
   // Logs go to stderr so that stdout holds only the result.
   spdlog::set_default_logger(spdlog::stderr_color_mt("client"));
   if (!traceprop::logging::InstallSpdlog().ok()) return 1;
+  // Spans: installed only when OTEL_* variables ask; flushed on every
+  // return below (declared before the spans, so after they end).
+  traceprop_examples::FlushAtExit flush(
+      traceprop_examples::InstallTracing(absl::GetFlag(FLAGS_name)));
 
   traceprop::ClientOptions options;
   options.start_root_when_no_context = false;  // raw headers pass untouched
@@ -191,18 +226,25 @@ int main(int argc, char** argv) {
   for (const std::string& tp : traceparents) ctx.AddMetadata("traceparent", tp);
   if (!tracestate.empty()) ctx.AddMetadata("tracestate", tracestate);
 
-  // Our own trace: a root span, current while we call, so the traced
-  // channel sends a child of it. None with raw headers.
-  traceprop::TraceContext root;
-  if (!raw_headers) {
-    root = traceprop::TraceContext::NewRoot(!absl::GetFlag(FLAGS_unsampled));
+  // Our own trace: a root span around the whole request, current while we
+  // call, so the traced channel sends a child of it. None with raw headers;
+  // --unsampled: a root context with sampled=0 (nothing recorded anywhere).
+  traceprop::RecordingSpan root;
+  traceprop::TraceContext root_context;
+  if (!raw_headers && absl::GetFlag(FLAGS_unsampled)) {
+    root_context = traceprop::TraceContext::NewRoot(/*sampled=*/false);
+  } else if (!raw_headers) {
+    root = StartRoot();
+    root.SetAttribute("relay.hops", static_cast<int64_t>(route.size()));
+    root_context = root.context();
   }
-  traceprop::ContextScope scope(root);
+  traceprop::ContextScope scope(root_context);
 
   spdlog::info("calling {} with route [{}]", route[0],
                absl::StrJoin(request.route(), ","));
   ForwardReply reply;
   grpc::Status status = stub.Forward(&ctx, request, &reply);
+  EndRoot(&root, status);  // the request is done; printing is not part of it
   if (!status.ok()) {
     const std::string message =
         traceprop_examples::Printable(status.error_message(), 512);
@@ -214,9 +256,9 @@ int main(int argc, char** argv) {
   }
   spdlog::info("{} hops answered", reply.hops_size());
   if (absl::GetFlag(FLAGS_json)) {
-    PrintJson(root, reply);
+    PrintJson(root_context, reply);
   } else {
-    PrintTree(root, reply);
+    PrintTree(root_context, reply);
   }
   return 0;
 }

@@ -29,6 +29,7 @@
 #include "absl/flags/usage.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
+#include "example_tracing.h"
 #include "relay_common.h"
 #include "spdlog/sinks/stdout_color_sinks.h"
 #include "spdlog/spdlog.h"
@@ -214,6 +215,11 @@ int main(int argc, char** argv) {
     return 1;
   }
 
+  // Spans: exported as the OTEL_* variables say (example_tracing.h); with
+  // none set nothing is installed and nothing changes.
+  std::shared_ptr<traceprop::TracerProvider> tracing =
+      traceprop_examples::InstallTracing(name);
+
   RelayService service(name, absl::GetFlag(FLAGS_enqueue_to));
   grpc::ServerBuilder builder;
   int port = 0;
@@ -239,17 +245,23 @@ int main(int argc, char** argv) {
   //     calls finish until the grace period ends, then cancels the rest;
   //     each cancelled call cancels its downstream call (FromServerContext),
   //     so handlers blocked on a next hop return at once;
-  //  3. Wait() returns when every handler has returned; main exits 0.
+  //  3. Wait() returns when every handler has returned, so every call's
+  //     span has ended;
+  //  4. flush the spans (export) within what is left of the grace period;
+  //     main exits 0.
+  std::chrono::system_clock::time_point grace_end;  // set before Wait returns
   std::thread stopper([&] {
     int sig = 0;
     sigwait(&stop_signals, &sig);
     spdlog::info("signal {}: shutting down (grace {} ms)", sig,
                  absl::GetFlag(FLAGS_grace_ms));
-    server->Shutdown(std::chrono::system_clock::now() +
-                     std::chrono::milliseconds(absl::GetFlag(FLAGS_grace_ms)));
+    grace_end = std::chrono::system_clock::now() +
+                std::chrono::milliseconds(absl::GetFlag(FLAGS_grace_ms));
+    server->Shutdown(grace_end);
   });
   server->Wait();
-  stopper.join();
+  stopper.join();  // grace_end is read after the join
+  traceprop_examples::FlushTracing(tracing, grace_end);
   spdlog::info("stopped");
   return 0;
 }

@@ -5,9 +5,11 @@
 //   task_client --target 127.0.0.1:PORT --mode new --json
 //   task_client --target 127.0.0.1:PORT --drain
 //
-// The client starts a trace (a root span, current while it calls); the
-// traced channel carries it to Enqueue, whose server span goes into the
-// job. Prints what the worker recorded about the job's trace.
+// The client starts a trace (a root span "task_client job", recorded when
+// tracing is on, current while it calls); the traced channel carries it to
+// Enqueue, whose PRODUCER span goes into the job. Prints what the worker
+// recorded about the job's trace. Spans are exported when OTEL_* variables
+// ask for it (../relay/example_tracing.h), flushed before it exits.
 
 #include <grpcpp/grpcpp.h>
 
@@ -27,11 +29,15 @@
 #include "traceprop/examples/proto/tasks.grpc.pb.h"
 #include "traceprop/interceptors/tracing.h"
 #include "traceprop/logging/spdlog_setup.h"
+#include "traceprop/spans/span.h"
 
 // Printable: escapes text from the network before it is logged.
+#include "../relay/example_tracing.h"
 #include "../relay/relay_common.h"
 
 ABSL_FLAG(std::string, target, "", "task_queue address host:port");
+ABSL_FLAG(std::string, name, "task_client",
+          "service.name of its spans (unless OTEL_SERVICE_NAME is set)");
 ABSL_FLAG(std::string, work, "resize image", "the job's work");
 ABSL_FLAG(std::string, mode, "continue", "continue | new");
 ABSL_FLAG(bool, drain, false, "only wait until every queued job has run");
@@ -82,6 +88,10 @@ int main(int argc, char** argv) {
   }
   spdlog::set_default_logger(spdlog::stderr_color_mt("task-client"));
   if (!traceprop::logging::InstallSpdlog().ok()) return 1;
+  // Spans: installed only when OTEL_* variables ask; flushed on every
+  // return below (declared before the spans, so after they end).
+  traceprop_examples::FlushAtExit flush(
+      traceprop_examples::InstallTracing(absl::GetFlag(FLAGS_name)));
 
   Tasks::Stub stub(traceprop::CreateTracedChannel(
       target, grpc::InsecureChannelCredentials()));
@@ -114,7 +124,7 @@ int main(int argc, char** argv) {
     request.set_work(std::string(std::max(0, absl::GetFlag(FLAGS_work_bytes)), 'w'));
     int queued = 0;
     for (int i = 0; i < absl::GetFlag(FLAGS_jobs); ++i) {
-      traceprop::SpanScope root;  // each job in a trace of its own
+      traceprop::Span root("task_client job");  // each in a trace of its own
       grpc::ClientContext ctx;
       ctx.set_deadline(deadline());
       EnqueueReply reply;
@@ -130,7 +140,7 @@ int main(int argc, char** argv) {
     return queued == absl::GetFlag(FLAGS_jobs) && status.ok() ? 0 : 1;
   }
 
-  traceprop::SpanScope root;  // a new trace: nothing is current yet
+  traceprop::Span root("task_client job");  // a new trace: nothing is current
   EnqueueRequest request;
   request.set_work(absl::GetFlag(FLAGS_work));
   request.set_mode(mode_flag == "new" ? NEW_TRACE_WITH_ORIGIN : CONTINUE);

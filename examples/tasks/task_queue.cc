@@ -2,17 +2,20 @@
 //
 //   task_queue --port 0 --workers 3     # prints "listening on 127.0.0.1:PORT"
 //
-// Enqueue runs under its server span (traceprop::EnableTracing) and puts
-// that context into the job, as a traceprop.v1.TraceContext message
-// (traceprop::CurrentTaskPayload()). The RPC returns at once. A pool of
-// worker threads — which have no context of their own — resumes each job
-// with traceprop::TaskScope, choosing per job:
+// Enqueue runs under its server span (traceprop::EnableTracing), opens a
+// PRODUCER span "publish jobs" and puts that context into the job, as a
+// traceprop.v1.TraceContext message (traceprop::CurrentTaskPayload()). The
+// RPC returns at once. A pool of worker threads — which have no context of
+// their own — resumes each job with traceprop::TaskSpan (a CONSUMER span
+// "process jobs", recorded when tracing is on), choosing per job:
 //   CONTINUE               the work is a child span in the request's trace;
 //   NEW_TRACE_WITH_ORIGIN  the work starts its own trace and logs where it
 //                          came from (origin trace and span ids).
 // Every log line of the workers carries the job's trace.
 //
-// Stops cleanly on SIGINT/SIGTERM: the workers finish the queued jobs.
+// Stops cleanly on SIGINT/SIGTERM: the workers finish the queued jobs,
+// then the spans are flushed. Spans are exported when OTEL_* variables ask
+// for it (../relay/example_tracing.h).
 
 #include <grpcpp/grpcpp.h>
 #include <signal.h>
@@ -42,8 +45,11 @@
 #include "traceprop/examples/proto/tasks.grpc.pb.h"
 #include "traceprop/interceptors/tracing.h"
 #include "traceprop/logging/spdlog_setup.h"
+#include "traceprop/spans/span.h"
+#include "traceprop/spans/task_span.h"
 
 // Printable: escapes text from the network before it is logged.
+#include "../relay/example_tracing.h"
 #include "../relay/relay_common.h"
 
 ABSL_FLAG(int, port, 0, "port to listen on (127.0.0.1); 0 picks a free one");
@@ -204,7 +210,12 @@ class TasksService final : public Tasks::Service {
 
   grpc::Status Enqueue(grpc::ServerContext*, const EnqueueRequest* request,
                        EnqueueReply* reply) override {
-    // The server span is current: put it into the job's payload.
+    // A PRODUCER span (a child of the server span) is current while the
+    // job is queued: it goes into the job's payload, so the worker's
+    // CONSUMER span is its child (or, for a new trace, links it).
+    traceprop::Span span("publish jobs", {traceprop::SpanKind::kProducer});
+    span->SetAttribute("messaging.operation.type", "publish");
+    span->SetAttribute("messaging.destination.name", "jobs");
     Job job;
     job.set_work(request->work());
     job.set_mode(request->mode());
@@ -212,13 +223,14 @@ class TasksService final : public Tasks::Service {
     const uint64_t id = queue_->Push(std::move(job));
     if (id == 0) {
       spdlog::warn("queue full: job refused");
+      span->RecordError("the queue is full");
       return grpc::Status(grpc::StatusCode::RESOURCE_EXHAUSTED,
                           "the queue is full; retry later");
     }
-    const traceprop::TraceContext& span = traceprop::Current();
+    span->SetAttribute("messaging.message.id", absl::StrCat(id));
     reply->set_id(id);
-    reply->set_trace_id(Hex(span.trace_id()));
-    reply->set_span_id(Hex(span.span_id()));
+    reply->set_trace_id(Hex(span.context().trace_id()));
+    reply->set_span_id(Hex(span.context().span_id()));
     spdlog::info("enqueued job {} '{}' ({})", id,
                  traceprop_examples::Printable(request->work(), 64),
                  traceprop::examples::TraceMode_Name(request->mode()));
@@ -274,7 +286,12 @@ void RunWorker(JobQueue* queue, const std::string& name) {
         job.mode() == traceprop::examples::NEW_TRACE_WITH_ORIGIN
             ? traceprop::TaskTrace::kNewTrace
             : traceprop::TaskTrace::kContinue;
-    traceprop::TaskScope task(job.trace(), mode);  // current until '}'
+    // Current and recorded (a CONSUMER span) until '}'.
+    traceprop::TaskSpan task(job.trace(), "process jobs", mode);
+    task->SetAttribute("messaging.operation.type", "process");
+    task->SetAttribute("messaging.destination.name", "jobs");
+    task->SetAttribute("messaging.message.id", absl::StrCat(id));
+    task->SetAttribute("worker", name);
     if (!task.status().ok()) {
       spdlog::warn("job {}: bad trace payload ({}), running in a new trace", id,
                    std::string(task.status().message()));
@@ -322,6 +339,11 @@ int main(int argc, char** argv) {
   spdlog::flush_on(spdlog::level::trace);
   if (!traceprop::logging::InstallSpdlog().ok()) return 1;
 
+  // Spans: exported as the OTEL_* variables say (example_tracing.h); with
+  // none set nothing is installed and nothing changes.
+  std::shared_ptr<traceprop::TracerProvider> tracing =
+      traceprop_examples::InstallTracing(absl::GetFlag(FLAGS_name));
+
   JobQueue queue(std::max(1, absl::GetFlag(FLAGS_max_pending)),
                  std::max(1, absl::GetFlag(FLAGS_keep_results)),
                  static_cast<size_t>(std::max(0, absl::GetFlag(FLAGS_keep_result_mib)))
@@ -341,6 +363,7 @@ int main(int argc, char** argv) {
   traceprop::EnableTracing(builder);
   std::unique_ptr<grpc::Server> server = builder.BuildAndStart();
   int status = 0;
+  std::chrono::system_clock::time_point grace_end;  // set by the stopper
   if (server == nullptr || port == 0) {
     spdlog::error("cannot listen on port {}", absl::GetFlag(FLAGS_port));
     status = 1;
@@ -351,21 +374,23 @@ int main(int argc, char** argv) {
     // Shutdown: on SIGTERM, release every handler waiting for a job, stop
     // accepting calls and give in-flight ones --grace_ms; once the server
     // is down, close the queue and let the workers finish what was queued
-    // (at most --max_pending jobs).
+    // (at most --max_pending jobs); once they have, every span has ended:
+    // flush them (export) within what is left of the grace period.
     std::thread stopper([&] {
       int sig = 0;
       sigwait(&stop_signals, &sig);
       spdlog::info("signal {}: shutting down", sig);
       queue.StopWaiting();
-      server->Shutdown(
-          std::chrono::system_clock::now() +
-          std::chrono::milliseconds(absl::GetFlag(FLAGS_grace_ms)));
+      grace_end = std::chrono::system_clock::now() +
+                  std::chrono::milliseconds(absl::GetFlag(FLAGS_grace_ms));
+      server->Shutdown(grace_end);
     });
     server->Wait();
     stopper.join();
   }
   queue.Close();
   for (std::thread& t : workers) t.join();
+  traceprop_examples::FlushTracing(tracing, grace_end);
   spdlog::info("stopped");
   return status;
 }

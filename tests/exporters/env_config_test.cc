@@ -1,6 +1,10 @@
 #include "traceprop/exporters/env_config.h"
 
+#include <unistd.h>
+
+#include <cstdio>
 #include <cstdlib>
+#include <fstream>
 #include <map>
 #include <string>
 
@@ -165,6 +169,43 @@ TEST(EnvConfig, MakeTracerProviderHonoursDisabledAndNone) {
   EXPECT_NE(otlp->processor(), nullptr);
   otlp->StartSpan("dropped-at-shutdown").End();
   otlp->Shutdown(absl::Seconds(10));  // bounded even with no receiver
+}
+
+TEST(EnvConfig, JsonFileSelectsConsoleToThatFile) {
+  TracingConfig alone = FromEnv({{"TRACEPROP_OTLP_JSON_FILE", "/tmp/x.jsonl"}});
+  EXPECT_TRUE(alone.problems.empty());
+  EXPECT_EQ(alone.exporter, TracingConfig::Exporter::kConsole);
+  EXPECT_EQ(alone.console.path, "/tmp/x.jsonl");
+  // An explicit exporter wins; the path is still the console's.
+  TracingConfig otlp = FromEnv({{"TRACEPROP_OTLP_JSON_FILE", "/tmp/x.jsonl"},
+                                {"OTEL_TRACES_EXPORTER", "otlp"}});
+  EXPECT_EQ(otlp.exporter, TracingConfig::Exporter::kOtlp);
+  EXPECT_EQ(FromEnv({}).console.path, "");  // stdout
+  EXPECT_EQ(FromEnv({{"TRACEPROP_OTLP_JSON_FILE", "  "}}).exporter,
+            TracingConfig::Exporter::kOtlp);  // blank = unset
+
+  // End to end: the span lands in the file as one OTLP/JSON line.
+  const std::string path =
+      std::string(std::getenv("TEST_TMPDIR") ? std::getenv("TEST_TMPDIR")
+                                             : "/tmp") +
+      "/env_config_test_" + std::to_string(getpid()) + ".jsonl";
+  std::remove(path.c_str());
+  auto provider = MakeTracerProvider(FromEnv(
+      {{"TRACEPROP_OTLP_JSON_FILE", path}, {"OTEL_SERVICE_NAME", "filed"}}));
+  ASSERT_NE(provider, nullptr);
+  provider->StartSpan("to-the-file").End();
+  ASSERT_TRUE(provider->Shutdown(absl::Seconds(10)));
+  std::ifstream in(path);
+  std::string line, all;
+  int lines = 0;
+  while (std::getline(in, line)) {
+    ++lines;
+    all += line;
+  }
+  std::remove(path.c_str());
+  EXPECT_EQ(lines, 1);
+  EXPECT_THAT(all, HasSubstr("\"name\":\"to-the-file\""));
+  EXPECT_THAT(all, HasSubstr("\"filed\""));
 }
 
 // README's "Spans and export" example, as written (console exporter: the
