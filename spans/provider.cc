@@ -41,13 +41,15 @@ TraceContext TracerProvider::NewSpanContext(const TraceContext& parent,
     return TraceContext(parent.trace_id(), GenerateSpanId(),
                         parent.flags().WithSampled(r.sampled),
                         std::move(r.trace_state), parent.span_id(),
-                        /*remote=*/false);
+                        /*remote=*/false)
+        .WithBaggage(parent.baggage());  // baggage rides with the context
   }
   const TraceId trace_id = GenerateTraceId();
   SamplingResult r = sampler_->ShouldSample(parent, trace_id, name, kind);
   return TraceContext(trace_id, GenerateSpanId(),
                       TraceFlags().WithRandom(true).WithSampled(r.sampled),
-                      std::move(r.trace_state));
+                      std::move(r.trace_state))
+      .WithBaggage(parent.baggage());
 }
 
 RecordingSpan TracerProvider::StartSpan(absl::string_view name,

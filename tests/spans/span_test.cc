@@ -229,5 +229,24 @@ TEST_F(SpanTest, NothingIsRecordedAfterShutdown) {
   EXPECT_EQ(processor->GetStats().dropped, 1u);
 }
 
+TEST_F(SpanTest, RecordedSpansKeepTheParentsBaggage) {
+  Install();
+  const Baggage tenant = *Baggage().Set("tenant", "acme");
+  {
+    ContextScope scope(TraceContext::NewRoot().WithBaggage(tenant));
+    Span child("child");
+    EXPECT_TRUE(child.IsRecording());
+    EXPECT_EQ(child.context().baggage(), tenant);
+    EXPECT_EQ(CurrentBaggage(), tenant);
+  }
+  {
+    // A root started under baggage without a trace keeps it too.
+    ContextScope scope(TraceContext().WithBaggage(tenant));
+    Span root("root");
+    EXPECT_TRUE(root.context().IsValid());
+    EXPECT_EQ(root.context().baggage(), tenant);
+  }
+}
+
 }  // namespace
 }  // namespace traceprop
