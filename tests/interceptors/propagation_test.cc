@@ -6,6 +6,7 @@
 
 #include <grpcpp/grpcpp.h>
 
+#include <cstdlib>
 #include <map>
 #include <memory>
 #include <mutex>
@@ -26,6 +27,11 @@ namespace {
 
 using tpecho::EchoRequest;
 using tpecho::EchoResponse;
+
+// The default-option tests below expect the default set: make sure the
+// environment does not choose another one (read once, at the first
+// interceptor; this runs before main).
+const bool kEnvUnset = (unsetenv("OTEL_PROPAGATORS"), true);
 
 constexpr char kTraceId[] = "4bf92f3577b34da6a3ce929d0e0e4736";
 constexpr char kSpanId[] = "00f067aa0ba902b7";
@@ -131,7 +137,8 @@ std::vector<std::string> Values(const Seen& seen, const std::string& key) {
 }
 
 TEST(PropagationTest, EntersAsB3LeavesAsW3CWithTheSameIdsAndBaggage) {
-  ServerOptions sink_options;  // the default: OTEL_PROPAGATORS unset in tests
+  ASSERT_TRUE(kEnvUnset);
+  ServerOptions sink_options;  // the default: tracecontext,baggage
   Hop sink(sink_options);
   ServerOptions relay_in;
   relay_in.propagator = Formats("b3,baggage");
