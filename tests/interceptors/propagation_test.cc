@@ -54,10 +54,18 @@ struct Seen {
 };
 
 // Hop is a sync Echo server with tracing that records each call and, when
-// `next` is set, forwards the call to it (on a traced channel) first.
+// `next` is given, forwards the call to it (on a traced channel with
+// `next_options`) first. The stub is made before the server starts, so its
+// threads see it without further synchronisation.
 class Hop final : public tpecho::Echo::Service {
  public:
-  explicit Hop(ServerOptions options) {
+  explicit Hop(ServerOptions options, const Hop* next = nullptr,
+               ClientOptions next_options = {}) {
+    if (next != nullptr) {
+      next_ = tpecho::Echo::NewStub(CreateTracedChannel(
+          next->target(), grpc::InsecureChannelCredentials(),
+          grpc::ChannelArguments(), std::move(next_options)));
+    }
     grpc::ServerBuilder builder;
     builder.AddListeningPort("localhost:0", grpc::InsecureServerCredentials(),
                              &port_);
@@ -68,11 +76,6 @@ class Hop final : public tpecho::Echo::Service {
   ~Hop() override { server_->Shutdown(); }
 
   std::string target() const { return "localhost:" + std::to_string(port_); }
-  void ForwardTo(const Hop& next, ClientOptions options) {
-    next_ = tpecho::Echo::NewStub(CreateTracedChannel(
-        next.target(), grpc::InsecureChannelCredentials(),
-        grpc::ChannelArguments(), std::move(options)));
-  }
   std::vector<Seen> calls() const {
     std::lock_guard<std::mutex> lock(mu_);
     return calls_;
@@ -142,10 +145,9 @@ TEST(PropagationTest, EntersAsB3LeavesAsW3CWithTheSameIdsAndBaggage) {
   Hop sink(sink_options);
   ServerOptions relay_in;
   relay_in.propagator = Formats("b3,baggage");
-  Hop relay(relay_in);
   ClientOptions relay_out;
   relay_out.propagator = Formats("tracecontext,baggage");
-  relay.ForwardTo(sink, relay_out);
+  Hop relay(relay_in, &sink, relay_out);
 
   ASSERT_TRUE(Call(relay, {{"b3", std::string(kTraceId) + "-" + kSpanId + "-1"},
                            {"baggage", "tenant=acme,tier=gold"}})
@@ -175,8 +177,7 @@ TEST(PropagationTest, EntersAsB3LeavesAsW3CWithTheSameIdsAndBaggage) {
 
 TEST(PropagationTest, ClientBaggageReachesTheSecondHopWithDefaults) {
   Hop second((ServerOptions()));
-  Hop first((ServerOptions()));
-  first.ForwardTo(second, ClientOptions());
+  Hop first(ServerOptions(), &second, ClientOptions());
   ClientOptions client;
   {
     SpanScope span;
