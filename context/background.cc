@@ -19,7 +19,12 @@ namespace internal {
 
 TraceContext ResumeTask(const v1::TraceContext& payload, TaskTrace mode,
                         TraceContext* origin, absl::Status* status) {
-  if (IsEmpty(payload)) return TraceContext::NewRoot();
+  // Baggage is request data, not trace identity: it is kept for an empty
+  // payload (a producer with baggage but no trace) and in both modes, and
+  // dropped with everything else when the payload is rejected.
+  if (IsEmpty(payload)) {
+    return TraceContext::NewRoot().WithBaggage(BaggageFromProto(payload));
+  }
   absl::StatusOr<TraceContext> received = FromProto(payload);
   if (!received.ok()) {
     *status = absl::InvalidArgumentError(
@@ -29,7 +34,8 @@ TraceContext ResumeTask(const v1::TraceContext& payload, TaskTrace mode,
   }
   *origin = *std::move(received);
   if (mode == TaskTrace::kContinue) return origin->Child();
-  return TraceContext::NewRoot(origin->sampled());
+  return TraceContext::NewRoot(origin->sampled())
+      .WithBaggage(origin->baggage());
 }
 
 }  // namespace internal

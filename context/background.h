@@ -71,8 +71,11 @@ inline namespace TRACEPROP_INTERNAL_SCOPE_NS {
 //  - valid message, kContinue: context() = origin().Child();
 //  - valid message, kNewTrace: context() = a new root trace, sampled as the
 //    origin was, without tracestate; origin() is kept as the link;
-//  - empty message (all fields unset: the producer had no context): a new
-//    root trace, invalid origin(), OK status();
+//  - empty message (no ids, flags or tracestate: the producer had no
+//    context): a new root trace, invalid origin(), OK status();
+//  - baggage in the message is kept in every case above (also kNewTrace
+//    and an empty message with only baggage), and dropped for a rejected
+//    message below;
 //  - invalid message (wrong id length, all-zero id, flags above 0xff; see
 //    FromProto): a new root trace, invalid origin(), and status() the
 //    InvalidArgument saying why. A rejected payload is never continued.

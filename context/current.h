@@ -34,6 +34,10 @@
 
 #include <utility>
 
+#include "absl/status/status.h"
+#include "absl/status/statusor.h"
+#include "absl/strings/string_view.h"
+#include "traceprop/context/baggage.h"
 #include "traceprop/context/trace_context.h"
 
 #ifndef TRACEPROP_SCOPE_CHECKS
@@ -97,6 +101,10 @@ inline const TraceContext& Current() {
   const TraceContext* c = internal::current_slot;
   return c != nullptr ? *c : internal::kNoContext;
 }
+
+// CurrentBaggage is the W3C Baggage of Current() (empty if none). It rides
+// with the context: scopes, Wrap, executors and task payloads carry it.
+inline const Baggage& CurrentBaggage() { return Current().baggage(); }
 
 inline namespace TRACEPROP_INTERNAL_SCOPE_NS {
 
@@ -192,6 +200,51 @@ class SpanScope {
   const TraceContext& context() const { return scope_.context(); }
 
  private:
+  ContextScope scope_;
+};
+
+// BaggageScope makes Current() with changed baggage current for its
+// lifetime (same trace, span and flags): one member set, or the whole
+// baggage replaced. Calls made inside it send the new baggage.
+//
+//   traceprop::BaggageScope tenant("tenant", "acme");
+//   if (!tenant.status().ok()) { /* bad key or value: nothing changed */ }
+//
+// Bad input: a key that is not a token, a value that is not UTF-8 or bad
+// properties change nothing (Current() stays as it was) and status() says
+// why. Thread safety and lifetime: same rules and checks as ContextScope.
+class BaggageScope {
+ public:
+  BaggageScope(absl::string_view key, absl::string_view value,
+               absl::string_view properties = "")
+      : scope_(WithMember(key, value, properties, &status_)) {}
+  explicit BaggageScope(Baggage baggage)
+      : scope_(Current().WithBaggage(std::move(baggage))) {}
+
+  BaggageScope(const BaggageScope&) = delete;
+  BaggageScope& operator=(const BaggageScope&) = delete;
+  BaggageScope(BaggageScope&&) = delete;
+  BaggageScope& operator=(BaggageScope&&) = delete;
+
+  // status is OK, or InvalidArgument when the member was rejected.
+  const absl::Status& status() const { return status_; }
+  const TraceContext& context() const { return scope_.context(); }
+
+ private:
+  static TraceContext WithMember(absl::string_view key,
+                                 absl::string_view value,
+                                 absl::string_view properties,
+                                 absl::Status* status) {
+    absl::StatusOr<Baggage> b = Current().baggage().Set(key, value, properties);
+    if (!b.ok()) {
+      *status = b.status();
+      return Current();
+    }
+    return Current().WithBaggage(*std::move(b));
+  }
+
+  // Declared before scope_: WithMember fills it while scope_ is built.
+  absl::Status status_;
   ContextScope scope_;
 };
 

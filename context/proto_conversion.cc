@@ -4,8 +4,17 @@
 
 namespace traceprop {
 
+Baggage BaggageFromProto(const v1::TraceContext& message) {
+  if (message.baggage().empty()) return Baggage();
+  absl::string_view header = message.baggage();
+  return Baggage::Parse({&header, 1});
+}
+
 v1::TraceContext ToProto(const TraceContext& context) {
   v1::TraceContext message;
+  if (!context.baggage().empty()) {
+    message.set_baggage(context.baggage().ToHeader());
+  }
   if (!context.IsValid()) return message;
   const auto& trace = context.trace_id().bytes();
   const auto& span = context.span_id().bytes();
@@ -39,9 +48,13 @@ absl::StatusOr<TraceContext> FromProto(const v1::TraceContext& message) {
     absl::StatusOr<TraceState> parsed = TraceState::Parse(message.tracestate());
     if (parsed.ok()) state = *std::move(parsed);
   }
-  return TraceContext(*trace_id, *span_id,
-                      TraceFlags(static_cast<uint8_t>(message.trace_flags())),
-                      std::move(state), SpanId(), /*remote=*/true);
+  TraceContext context(*trace_id, *span_id,
+                       TraceFlags(static_cast<uint8_t>(message.trace_flags())),
+                       std::move(state), SpanId(), /*remote=*/true);
+  if (!message.baggage().empty()) {
+    context = context.WithBaggage(BaggageFromProto(message));
+  }
+  return context;
 }
 
 }  // namespace traceprop

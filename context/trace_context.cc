@@ -32,9 +32,11 @@ absl::StatusOr<TraceContext> TraceContext::FromHeaders(
 }
 
 TraceContext TraceContext::Child() const {
-  if (!IsValid()) return NewRoot();
-  return TraceContext(trace_id_, GenerateSpanId(), flags_, trace_state_,
-                      span_id_, /*remote=*/false);
+  if (!IsValid()) return NewRoot().WithBaggage(baggage_);
+  TraceContext child(trace_id_, GenerateSpanId(), flags_, trace_state_,
+                     span_id_, /*remote=*/false);
+  child.baggage_ = baggage_;
+  return child;
 }
 
 std::string TraceContext::ToTraceParent() const {

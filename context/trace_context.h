@@ -23,13 +23,17 @@
 #include "absl/status/statusor.h"
 #include "absl/strings/string_view.h"
 #include "absl/types/span.h"
+#include "traceprop/context/baggage.h"
 #include "traceprop/context/ids.h"
 #include "traceprop/context/tracestate.h"
 
 namespace traceprop {
 
 // TraceContext is immutable and cheap to copy (fixed-size ids; tracestate
-// shares its storage and allocates nothing when empty). Contexts are
+// and baggage share their storage and allocate nothing when empty).
+// Baggage (W3C Baggage) rides with the context: Child() keeps it, so it
+// travels through ContextScope, SpanScope, Wrap, executors and the task
+// payload without extra code. Contexts are
 // replaced, never mutated: the With*/Child methods return new values.
 // Thread-compatible; a const object may be read from any number of threads.
 class TraceContext {
@@ -68,9 +72,10 @@ class TraceContext {
 
   // Child returns a context for a new span of work under this one: same
   // trace id, flags and tracestate, a fresh span id, parent_span_id() =
-  // this span id, not remote. Called on an invalid context it returns
-  // NewRoot() (nothing to continue: start a new trace), never an invalid
-  // context dressed as valid. Thread-safe.
+  // this span id, not remote, same baggage. Called on an invalid context it
+  // returns NewRoot() with this context's baggage (nothing to continue:
+  // start a new trace), never an invalid context dressed as valid.
+  // Thread-safe.
   TraceContext Child() const;
 
   bool IsValid() const { return trace_id_.IsValid() && span_id_.IsValid(); }
@@ -85,10 +90,18 @@ class TraceContext {
   const TraceState& trace_state() const { return trace_state_; }
   // is_remote is true when span_id() was received from a peer.
   bool is_remote() const { return remote_; }
+  // baggage is the W3C Baggage carried with this context (empty if none).
+  // An invalid context may carry baggage too (baggage without a trace).
+  const Baggage& baggage() const { return baggage_; }
 
   TraceContext WithTraceState(TraceState trace_state) const {
     TraceContext c = *this;
     c.trace_state_ = std::move(trace_state);
+    return c;
+  }
+  TraceContext WithBaggage(Baggage baggage) const {
+    TraceContext c = *this;
+    c.baggage_ = std::move(baggage);
     return c;
   }
   TraceContext WithFlags(TraceFlags flags) const {
@@ -110,7 +123,8 @@ class TraceContext {
   friend bool operator==(const TraceContext& a, const TraceContext& b) {
     return a.trace_id_ == b.trace_id_ && a.span_id_ == b.span_id_ &&
            a.parent_span_id_ == b.parent_span_id_ && a.flags_ == b.flags_ &&
-           a.remote_ == b.remote_ && a.trace_state_ == b.trace_state_;
+           a.remote_ == b.remote_ && a.trace_state_ == b.trace_state_ &&
+           a.baggage_ == b.baggage_;
   }
   friend bool operator!=(const TraceContext& a, const TraceContext& b) {
     return !(a == b);
@@ -123,6 +137,7 @@ class TraceContext {
   TraceFlags flags_;
   bool remote_ = false;
   TraceState trace_state_;
+  Baggage baggage_;
 };
 
 }  // namespace traceprop

@@ -3,6 +3,9 @@
 #include <grpcpp/create_channel.h>
 #include <grpcpp/support/interceptor.h>
 
+#include <grpc/support/log.h>
+
+#include <algorithm>
 #include <atomic>
 #include <utility>
 
@@ -11,6 +14,7 @@
 #include "traceprop/context/current.h"
 #include "traceprop/context/traceparent.h"
 #include "traceprop/interceptors/internal/call_claims.h"
+#include "traceprop/interceptors/internal/metadata_carrier.h"
 #include "traceprop/interceptors/internal/server_setup_checks.h"
 #include "traceprop/interceptors/internal/rpc_spans.h"
 #include "traceprop/interceptors/internal/server_span_registry.h"
@@ -29,6 +33,68 @@ using grpc::experimental::ServerRpcInfo;
 
 constexpr char kTraceParent[] = "traceparent";
 constexpr char kTraceState[] = "tracestate";
+constexpr char kBaggage[] = "baggage";
+
+// Plan is how an interceptor propagates: the W3C fast path (traceparent
+// and tracestate by hand, as before pluggable propagators; baggage too
+// when `baggage`), or a Propagator through a Carrier.
+struct Plan {
+  // propagator: null for the W3C fast path.
+  std::shared_ptr<const Propagator> propagator;
+  // baggage: fast path only, W3C Baggage is in the set too.
+  bool baggage = false;
+  // fields: the keys the propagator writes, removed before Inject.
+  std::vector<std::string> fields;
+};
+
+Plan PlanFor(std::shared_ptr<const Propagator> propagator, bool from_env) {
+  Plan plan;
+  // Only the sets PropagatorsFromNames builds are known to be exactly W3C;
+  // a user's Propagator always goes through its own Extract/Inject.
+  if (from_env && (propagator->name() == "tracecontext" ||
+                   propagator->name() == "tracecontext,baggage")) {
+    plan.baggage = propagator->name() == "tracecontext,baggage";
+    return plan;
+  }
+  plan.fields = propagator->Fields();
+  plan.propagator = std::move(propagator);
+  return plan;
+}
+
+// DefaultPlan is OTEL_PROPAGATORS, read once per process; unknown names
+// are reported once through gpr_log.
+const Plan& DefaultPlan() {
+  static const Plan* plan = [] {
+    std::string warnings;
+    std::shared_ptr<const Propagator> p = PropagatorsFromEnv(&warnings);
+    if (!warnings.empty()) {
+      gpr_log(GPR_ERROR, "traceprop: OTEL_PROPAGATORS: %s", warnings.c_str());
+    }
+    return new Plan(PlanFor(std::move(p), /*from_env=*/true));
+  }();
+  return *plan;
+}
+
+Plan ResolvePlan(const std::shared_ptr<const Propagator>& propagator) {
+  if (propagator == nullptr) return DefaultPlan();
+  return PlanFor(propagator, /*from_env=*/false);
+}
+
+// Admit applies the trust boundary to incoming baggage: everything when
+// the caller is trusted, else only members whose key is allowed.
+Baggage Admit(Baggage baggage, const ServerOptions& options) {
+  if (baggage.empty() || options.trust_incoming) return baggage;
+  Baggage kept;
+  for (const Baggage::Member& m : baggage.members()) {
+    const auto& allowed = options.allowed_baggage_keys;
+    if (std::find(allowed.begin(), allowed.end(), m.key) == allowed.end()) {
+      continue;
+    }
+    absl::StatusOr<Baggage> added = kept.Set(m.key, m.value, m.properties);
+    if (added.ok()) kept = *std::move(added);
+  }
+  return kept;
+}
 
 // Process-wide counters behind GetServerHeaderStats(). Relaxed: they are
 // statistics, not synchronisation.
@@ -40,6 +106,8 @@ struct Counters {
   std::atomic<uint64_t> multiple_traceparent{0};
   std::atomic<uint64_t> invalid_tracestate{0};
   std::atomic<uint64_t> untrusted{0};
+  std::atomic<uint64_t> malformed_headers{0};
+  std::atomic<uint64_t> dropped_baggage{0};
 };
 Counters& GetCounters() {
   static Counters* counters = new Counters;
@@ -87,8 +155,8 @@ void ReleaseBatch(InterceptorBatchMethods* methods, const Interceptor* self,
 
 class ClientInterceptor final : public Interceptor {
  public:
-  ClientInterceptor(TraceContext call, ClientRpcInfo* info)
-      : call_(std::move(call)), info_(info) {
+  ClientInterceptor(TraceContext call, ClientRpcInfo* info, const Plan* plan)
+      : call_(std::move(call)), info_(info), plan_(plan) {
     span_.StartClient(call_, info->method());  // records if sampled
     internal::TsanRelease(this);
   }
@@ -100,7 +168,13 @@ class ClientInterceptor final : public Interceptor {
             InterceptionHookPoints::PRE_SEND_INITIAL_METADATA)) {
       std::multimap<std::string, std::string>* md =
           methods->GetSendInitialMetadata();
-      if (md != nullptr) {
+      if (md != nullptr && plan_->propagator != nullptr) {
+        // Every configured format's keys are ours: stale values the
+        // application set are removed, then each format is written.
+        internal::SendMetadataCarrier carrier(md);
+        for (const std::string& field : plan_->fields) carrier.Erase(field);
+        plan_->propagator->Inject(call_, call_.baggage(), &carrier);
+      } else if (md != nullptr) {
         // Ours wins over anything the application set (see tracing.h): one
         // traceparent and at most one tracestate leave, and they describe
         // the same context.
@@ -117,6 +191,13 @@ class ClientInterceptor final : public Interceptor {
           if (!tracestate.empty())
             md->emplace(kTraceState, std::move(tracestate));
         }
+        if (plan_->baggage) {
+          md->erase(kBaggage);
+          if (!call_.baggage().empty()) {
+            std::string baggage = call_.baggage().ToHeader();
+            if (!baggage.empty()) md->emplace(kBaggage, std::move(baggage));
+          }
+        }
       }
     }
     if (methods->QueryInterceptionHookPoint(
@@ -131,12 +212,14 @@ class ClientInterceptor final : public Interceptor {
  private:
   const TraceContext call_;
   ClientRpcInfo* const info_;  // gRPC's, outlives the interceptor
+  const Plan* const plan_;     // the factory's, outlives the call
   internal::RpcSpan span_;     // the CLIENT span; ends at status or here
 };
 
 class ClientFactory final : public ClientInterceptorFactoryInterface {
  public:
-  explicit ClientFactory(ClientOptions options) : options_(options) {}
+  explicit ClientFactory(ClientOptions options)
+      : options_(std::move(options)), plan_(ResolvePlan(options_.propagator)) {}
 
   // Runs on the calling thread, when the call object is created.
   Interceptor* CreateClientInterceptor(ClientRpcInfo* info) override {
@@ -145,14 +228,18 @@ class ClientFactory final : public ClientInterceptorFactoryInterface {
     const TraceContext& current = Current();
     if (!current.IsValid() && !options_.start_root_when_no_context)
       return nullptr;
-    return new ClientInterceptor(
-        internal::NewCallContext(current, options_.root_sampled,
-                                 info->method(), SpanKind::kClient),
-        info);
+    TraceContext call = internal::NewCallContext(
+        current, options_.root_sampled, info->method(), SpanKind::kClient);
+    // The call carries Current()'s baggage, also when it starts a root.
+    if (call.baggage() != current.baggage()) {
+      call = call.WithBaggage(current.baggage());
+    }
+    return new ClientInterceptor(std::move(call), info, &plan_);
   }
 
  private:
   const ClientOptions options_;
+  const Plan plan_;
 };
 
 // ---------------------------------------------------------------- server
@@ -160,8 +247,9 @@ class ClientFactory final : public ClientInterceptorFactoryInterface {
 class ServerInterceptor final : public Interceptor {
  public:
   ServerInterceptor(const grpc::ServerContextBase* ctx,
-                    const ServerOptions* options, const char* method)
-      : ctx_(ctx), options_(options), method_(method) {
+                    const ServerOptions* options, const Plan* plan,
+                    const char* method)
+      : ctx_(ctx), options_(options), plan_(plan), method_(method) {
     internal::TsanRelease(this);
   }
 
@@ -198,9 +286,77 @@ class ServerInterceptor final : public Interceptor {
   }
 
  private:
+  // Extract sets spans_ from the incoming metadata, by the plan, and
+  // attaches the admitted baggage to the server span.
   void Extract(std::multimap<grpc::string_ref, grpc::string_ref>* md) {
     Counters& counters = GetCounters();
     Bump(counters.calls);
+    Baggage baggage;
+    if (plan_->propagator != nullptr) {
+      ExtractWith(*plan_->propagator, md, &baggage);
+    } else {
+      ExtractW3C(md);
+      if (plan_->baggage && md != nullptr) {
+        absl::InlinedVector<absl::string_view, 2> values;
+        auto range = md->equal_range(grpc::string_ref(kBaggage));
+        for (auto it = range.first; it != range.second; ++it) {
+          values.emplace_back(it->second.data(), it->second.size());
+        }
+        if (!values.empty()) {
+          Baggage::ParseStats stats;
+          baggage = Baggage::Parse(values, &stats);
+          if (stats.invalid_members > 0) Bump(counters.malformed_headers);
+        }
+      }
+    }
+    if (baggage.empty()) return;
+    const size_t received = baggage.size();
+    baggage = Admit(std::move(baggage), *options_);
+    if (baggage.size() < received) Bump(counters.dropped_baggage);
+    if (!baggage.empty()) {
+      spans_.server_span = spans_.server_span.WithBaggage(std::move(baggage));
+    }
+  }
+
+  // ExtractWith reads the configured formats (first valid context wins).
+  void ExtractWith(const Propagator& propagator,
+                   std::multimap<grpc::string_ref, grpc::string_ref>* md,
+                   Baggage* baggage) {
+    Counters& counters = GetCounters();
+    Extracted in;
+    internal::ReceivedMetadataCarrier carrier(md);
+    propagator.Extract(carrier, &in);
+    for (int i = 0; i < in.invalid; ++i) Bump(counters.malformed_headers);
+    *baggage = std::move(in.baggage);
+    if (in.context.IsValid()) {
+      spans_.incoming = std::move(in.context);
+      if (options_->trust_incoming) {
+        Bump(counters.continued);
+        spans_.server_span = internal::NewCallContext(
+            spans_.incoming, options_->root_sampled, method_, SpanKind::kServer);
+      } else {
+        Bump(counters.untrusted);
+        spans_.server_span = internal::NewCallContext(
+            TraceContext(), options_->root_sampled, method_, SpanKind::kServer);
+      }
+      return;
+    }
+    // No valid context in any configured format: a new root.
+    Bump(in.invalid > 0 ? counters.invalid_traceparent
+                        : counters.missing_traceparent);
+    spans_.server_span = internal::NewCallContext(
+        TraceContext(), options_->root_sampled, method_, SpanKind::kServer);
+    // A sampling decision sent without ids (B3 `b3: 0`, `x-b3-sampled: 1`)
+    // is the new root's sampled flag, from a trusted caller.
+    if (in.sampled.has_value() && options_->trust_incoming) {
+      spans_.server_span = spans_.server_span.WithFlags(
+          spans_.server_span.flags().WithSampled(*in.sampled));
+    }
+  }
+
+  // ExtractW3C is the fast path for traceparent and tracestate alone.
+  void ExtractW3C(std::multimap<grpc::string_ref, grpc::string_ref>* md) {
+    Counters& counters = GetCounters();
     absl::string_view traceparent;
     size_t traceparents = 0;
     absl::InlinedVector<absl::string_view, 2> tracestates;
@@ -237,10 +393,12 @@ class ServerInterceptor final : public Interceptor {
         return;
       }
       Bump(counters.invalid_traceparent);
+      Bump(counters.malformed_headers);
     } else if (traceparents == 0) {
       Bump(counters.missing_traceparent);
     } else {
       Bump(counters.multiple_traceparent);
+      Bump(counters.malformed_headers);
     }
     spans_.server_span = internal::NewCallContext(
         TraceContext(), options_->root_sampled, method_, SpanKind::kServer);
@@ -248,6 +406,7 @@ class ServerInterceptor final : public Interceptor {
 
   const grpc::ServerContextBase* const ctx_;
   const ServerOptions* const options_;  // owned by the factory
+  const Plan* const plan_;              // owned by the factory
   const char* const method_;            // gRPC's, outlives the call
   internal::CallSpans spans_;
   internal::RpcSpan span_;  // the SERVER span; ends at status or here
@@ -257,7 +416,7 @@ class ServerInterceptor final : public Interceptor {
 class ServerFactory final : public ServerInterceptorFactoryInterface {
  public:
   explicit ServerFactory(ServerOptions options)
-      : options_(std::move(options)) {}
+      : options_(std::move(options)), plan_(ResolvePlan(options_.propagator)) {}
 
   Interceptor* CreateServerInterceptor(ServerRpcInfo* info) override {
     if (options_.method_filter) {
@@ -267,12 +426,13 @@ class ServerFactory final : public ServerInterceptorFactoryInterface {
         return nullptr;
       }
     }
-    return new ServerInterceptor(info->server_context(), &options_,
+    return new ServerInterceptor(info->server_context(), &options_, &plan_,
                                  info->method());
   }
 
  private:
   const ServerOptions options_;
+  const Plan plan_;
 };
 
 }  // namespace
@@ -335,6 +495,8 @@ ServerHeaderStats GetServerHeaderStats() {
       c.multiple_traceparent.load(std::memory_order_relaxed);
   s.invalid_tracestate = c.invalid_tracestate.load(std::memory_order_relaxed);
   s.untrusted = c.untrusted.load(std::memory_order_relaxed);
+  s.malformed_headers = c.malformed_headers.load(std::memory_order_relaxed);
+  s.dropped_baggage = c.dropped_baggage.load(std::memory_order_relaxed);
   return s;
 }
 

@@ -62,6 +62,7 @@
 
 #include "absl/strings/string_view.h"
 #include "traceprop/context/trace_context.h"
+#include "traceprop/propagation/propagator.h"
 
 namespace traceprop {
 
@@ -75,6 +76,14 @@ struct ClientOptions {
   bool start_root_when_no_context = true;
   // root_sampled is the sampled flag of roots started by the client.
   bool root_sampled = true;
+  // propagator: the formats each call carries (propagation/propagator.h),
+  // e.g. PropagatorsFromNames("tracecontext,baggage,b3"). Null (the
+  // default): the set OTEL_PROPAGATORS names, read once per process
+  // (unknown names are reported once through gpr_log), "tracecontext,
+  // baggage" when it is unset. Every format writes the call's span and
+  // Current().baggage(); stale values the application put under any key of
+  // a configured format are removed first.
+  std::shared_ptr<const Propagator> propagator;
 };
 
 // ServerOptions configures the server interceptor.
@@ -90,6 +99,21 @@ struct ServerOptions {
   bool trust_incoming = true;
   // root_sampled is the sampled flag of roots the server starts.
   bool root_sampled = true;
+  // propagator: the formats read from each call; the first configured
+  // format with a valid context wins, and a malformed later one never
+  // replaces it. A B3 sampling decision without ids (`b3: 0`) sets a new
+  // root's sampled flag (trusted callers only). Null: OTEL_PROPAGATORS, as
+  // for ClientOptions::propagator.
+  // grpc-trace-bin cannot be read here: gRPC C++ 1.51's core keeps that
+  // key for itself and does not publish it to applications.
+  std::shared_ptr<const Propagator> propagator;
+  // allowed_baggage_keys: with trust_incoming=false (a trust boundary),
+  // incoming baggage members are dropped unless their key is listed here
+  // (exact, case-sensitive match). Ignored when trust_incoming is true:
+  // all baggage is kept. Kept baggage is part of the server span's context
+  // (ServerSpan(ctx).baggage(), CurrentBaggage() in handlers) and so goes
+  // on with every call the handler makes.
+  std::vector<std::string> allowed_baggage_keys;
 };
 
 // MakeClientInterceptorFactory returns the factory of the client
@@ -98,7 +122,8 @@ struct ServerOptions {
 // call's PRE_SEND_INITIAL_METADATA, sends exactly one `traceparent`
 // (version 00, `00-<32 hex trace-id>-<16 hex call span-id>-<2 hex flags>`)
 // and, when non-empty, exactly one `tracestate` truncated to 512 characters
-// (§3.3.1.5). Which wins when the application already put `traceparent` or
+// (§3.3.1.5), and `baggage` when it is in the set (formats other than W3C:
+// ClientOptions::propagator). Which wins when the application already put `traceparent` or
 // `tracestate` on its ClientContext: ours — both of the application's
 // values are removed and ours sent. The two headers must describe one
 // context (a hand-written traceparent next to our tracestate, or the
@@ -114,7 +139,8 @@ MakeClientInterceptorFactory(ClientOptions options = {});
 
 // MakeServerInterceptorFactory returns the factory of the server
 // interceptor. At POST_RECV_INITIAL_METADATA of each (filtered-in) call it
-// reads the incoming headers (W3C §4.3):
+// reads the incoming headers: with a propagator set other than the W3C
+// default, as ServerOptions::propagator says; otherwise (W3C §4.3):
 //  - exactly one valid `traceparent`: continue — the server span is a child
 //    (new span id, parent_span_id() = the incoming parent-id, flags and
 //    tracestate kept);
@@ -190,6 +216,11 @@ struct ServerHeaderStats {
   uint64_t multiple_traceparent = 0;  // several traceparents: new root
   uint64_t invalid_tracestate = 0;    // tracestate dropped
   uint64_t untrusted = 0;             // valid but not continued (trust)
+  // With a propagator set other than the W3C default, missing_traceparent
+  // counts calls with no context in any configured format, and
+  // invalid_traceparent calls where one was present but malformed.
+  uint64_t malformed_headers = 0;  // malformed format values, all formats
+  uint64_t dropped_baggage = 0;    // calls with baggage cut at trust boundary
 };
 
 // GetServerHeaderStats returns the current counts. Thread-safe.

@@ -5,6 +5,7 @@
 #include <ctime>
 #include <utility>
 
+#include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "traceprop/context/traceparent.h"
 
@@ -26,6 +27,50 @@ constexpr FieldName kFieldNames[] = {
     {"parent_span_id", LogField::kParentSpanId, 16},
     {"traceparent", LogField::kTraceParent, kTraceParentSize},
 };
+
+// IsBaggageKey: a non-empty RFC 7230 token of at most
+// LogPattern::kMaxBaggageKeySize characters.
+bool IsBaggageKey(absl::string_view key) {
+  if (key.empty() || key.size() > LogPattern::kMaxBaggageKeySize) return false;
+  for (char c : key) {
+    const bool ok = (c >= '0' && c <= '9') || (c >= 'a' && c <= 'z') ||
+                    (c >= 'A' && c <= 'Z') ||
+                    absl::string_view("!#$%&'*+-.^_`|~").find(c) !=
+                        absl::string_view::npos;
+    if (!ok) return false;
+  }
+  return true;
+}
+
+// WriteBaggageValue writes the value of the first baggage member named
+// `key` at `out`, escaped so that no byte from the network reaches the log
+// raw: printable ASCII other than space, '%', '"' and '\' as is, every
+// other byte as %XX. At most LogPattern::kMaxBaggageValueSize characters,
+// cut before an escape that would not fit. Returns 0 (absent) when there
+// is no such member or its value is empty.
+size_t WriteBaggageValue(const Baggage& baggage, absl::string_view key,
+                         char* out) {
+  for (const Baggage::Member& m : baggage.members()) {
+    if (m.key != key) continue;
+    size_t n = 0;
+    for (char ch : m.value) {
+      const auto c = static_cast<unsigned char>(ch);
+      const bool raw = c > 0x20 && c < 0x7f && c != '%' && c != '"' &&
+                       c != '\\';
+      const size_t need = raw ? 1 : 3;
+      if (n + need > LogPattern::kMaxBaggageValueSize) break;
+      if (raw) {
+        out[n++] = static_cast<char>(c);
+      } else {
+        out[n++] = '%';
+        out[n++] = kHex[c >> 4];
+        out[n++] = kHex[c & 0x0f];
+      }
+    }
+    return n;
+  }
+  return 0;
+}
 
 bool HasControlChar(absl::string_view s) {
   for (char c : s) {
@@ -62,6 +107,8 @@ size_t WriteField(LogField field, const TraceContext& context, char* out) {
       FormatTraceParentTo(context.trace_id(), context.span_id(),
                           context.flags(), out);
       return kTraceParentSize;
+    case LogField::kBaggage:
+      return 0;  // written by WriteBaggageValue
   }
   return 0;
 }
@@ -133,6 +180,25 @@ absl::StatusOr<LogPattern> LogPattern::Parse(absl::string_view pattern,
           absl::StrCat("log pattern has an unterminated '{' at offset ", i));
     }
     const absl::string_view name = pattern.substr(i + 1, close - i - 1);
+    if (absl::StartsWith(name, "baggage:")) {
+      const absl::string_view key = name.substr(8);
+      if (!IsBaggageKey(key)) {
+        return absl::InvalidArgumentError(absl::StrCat(
+            "log pattern field '{", name, "}': the baggage key must be a "
+            "token of 1 to ", kMaxBaggageKeySize, " characters"));
+      }
+      flush_literal();
+      Segment s{};
+      s.is_field = true;
+      s.field = LogField::kBaggage;
+      s.offset = static_cast<uint16_t>(p.literals_.size());
+      s.size = static_cast<uint16_t>(key.size());
+      p.literals_.append(key.data(), key.size());
+      p.segments_.push_back(s);
+      p.max_size_ += std::max(kMaxBaggageValueSize, absent.size());
+      i = close;
+      continue;
+    }
     const FieldName* found = nullptr;
     for (const FieldName& f : kFieldNames) {
       if (f.name == name) found = &f;
@@ -141,7 +207,7 @@ absl::StatusOr<LogPattern> LogPattern::Parse(absl::string_view pattern,
       return absl::InvalidArgumentError(absl::StrCat(
           "log pattern has an unknown field '{", name,
           "}'; known: trace_id, span_id, trace_flags, parent_span_id, "
-          "traceparent"));
+          "traceparent, baggage:<key>"));
     }
     flush_literal();
     Segment s{};
@@ -174,7 +240,13 @@ size_t LogPattern::FormatTo(const TraceContext& context, char* out) const {
       out += s.size;
       continue;
     }
-    const size_t n = WriteField(s.field, context, out);
+    const size_t n =
+        s.field == LogField::kBaggage
+            ? WriteBaggageValue(context.baggage(),
+                                absl::string_view(literals_.data() + s.offset,
+                                                  s.size),
+                                out)
+            : WriteField(s.field, context, out);
     if (n == 0) {
       std::memcpy(out, absent_.data(), absent_.size());
       out += absent_.size();

@@ -49,6 +49,10 @@ enum class LogField : uint8_t {
                   // contexts and when unknown.
   kTraceParent,   // {traceparent}: the 55-character version-00 header value
                   // (W3C §3.2), e.g. 00-4bf9…4736-00f0…02b7-01.
+  kBaggage,       // {baggage:<key>}: the value of that W3C Baggage member
+                  // (also without a valid trace), escaped: printable
+                  // ASCII except space, %, " and \ as is, other bytes as
+                  // %XX; at most kMaxBaggageValueSize characters.
 };
 
 // LogFields is a snapshot of the fields of one context as lowercase hex,
@@ -102,7 +106,9 @@ class LogFields {
 // per log line without allocation.
 //
 // Syntax: `{trace_id}`, `{span_id}`, `{trace_flags}`, `{parent_span_id}`,
-// `{traceparent}`; `{{` and `}}` write a literal brace; everything else is
+// `{traceparent}`, `{baggage:<key>}` (e.g. `{baggage:tenant}`: baggage
+// comes from the network, so it is escaped and cut, see LogField);
+// `{{` and `}}` write a literal brace; everything else is
 // literal text. A field with no value (no valid current context, or no
 // parent span) is written as the `absent` text, "-" by default — the same
 // convention as the Python logging filter this project grew from.
@@ -118,6 +124,10 @@ class LogPattern {
   static constexpr size_t kMaxPatternSize = 512;
   // kMaxFormattedSize bounds max_size(): what one line's fields can take.
   static constexpr size_t kMaxFormattedSize = 1024;
+  // kMaxBaggageKeySize bounds the key of a {baggage:<key>} field, and
+  // kMaxBaggageValueSize what one writes.
+  static constexpr size_t kMaxBaggageKeySize = 64;
+  static constexpr size_t kMaxBaggageValueSize = 64;
 
   // Parse compiles `pattern`. Returns InvalidArgument, saying why, for an
   // unknown `{name}`, an unterminated `{`, a lone `}`, a pattern or `absent`
@@ -164,8 +174,8 @@ class LogPattern {
   struct Segment {
     bool is_field;
     LogField field;   // when is_field
-    uint16_t offset;  // into literals_, when !is_field
-    uint16_t size;    // literal size, when !is_field
+    uint16_t offset;  // into literals_: the literal, or kBaggage's key
+    uint16_t size;    // its size
   };
   LogPattern() = default;
 

@@ -5,6 +5,7 @@
 #include <utility>
 #include <vector>
 
+#include "absl/strings/str_cat.h"
 #include "traceprop/context/current.h"
 #include "traceprop/context/id_generator.h"
 #include "traceprop/spans/internal/clock.h"
@@ -27,10 +28,37 @@ Installed& GetInstalled() {
 }  // namespace
 }  // namespace internal
 
+namespace {
+
+// Utf8Prefix is the longest prefix of `s` of at most `max` bytes that does
+// not end inside a UTF-8 sequence (baggage values are valid UTF-8).
+absl::string_view Utf8Prefix(absl::string_view s, size_t max) {
+  if (s.size() <= max) return s;
+  size_t n = max;
+  while (n > 0 && (static_cast<unsigned char>(s[n]) & 0xc0) == 0x80) --n;
+  return s.substr(0, n);
+}
+
+void AddBaggageAttributes(const Baggage& baggage,
+                          const std::vector<std::string>& keys,
+                          RecordingSpan& span) {
+  for (const std::string& key : keys) {
+    for (const Baggage::Member& m : baggage.members()) {
+      if (m.key != key) continue;
+      span.SetAttribute(absl::StrCat("baggage.", key),
+                        Utf8Prefix(m.value, kMaxBaggageAttributeSize));
+      break;
+    }
+  }
+}
+
+}  // namespace
+
 TracerProvider::TracerProvider(TracerProviderOptions options)
     : sampler_(options.sampler ? std::move(options.sampler)
                                : ParentBasedSampler(AlwaysOnSampler())),
-      processor_(std::move(options.processor)) {}
+      processor_(std::move(options.processor)),
+      baggage_attribute_keys_(std::move(options.baggage_attribute_keys)) {}
 
 TraceContext TracerProvider::NewSpanContext(const TraceContext& parent,
                                             absl::string_view name,
@@ -41,13 +69,15 @@ TraceContext TracerProvider::NewSpanContext(const TraceContext& parent,
     return TraceContext(parent.trace_id(), GenerateSpanId(),
                         parent.flags().WithSampled(r.sampled),
                         std::move(r.trace_state), parent.span_id(),
-                        /*remote=*/false);
+                        /*remote=*/false)
+        .WithBaggage(parent.baggage());  // baggage rides with the context
   }
   const TraceId trace_id = GenerateTraceId();
   SamplingResult r = sampler_->ShouldSample(parent, trace_id, name, kind);
   return TraceContext(trace_id, GenerateSpanId(),
                       TraceFlags().WithRandom(true).WithSampled(r.sampled),
-                      std::move(r.trace_state));
+                      std::move(r.trace_state))
+      .WithBaggage(parent.baggage());
 }
 
 RecordingSpan TracerProvider::StartSpan(absl::string_view name,
@@ -90,6 +120,9 @@ RecordingSpan TracerProvider::Record(const TraceContext& context,
   data->start_unix_nano = internal::UnixNanosAt(span.start_steady_ns_);
   span.data_ = std::move(data);
   span.processor_ = processor_.get();
+  if (!baggage_attribute_keys_.empty() && !context.baggage().empty()) {
+    AddBaggageAttributes(context.baggage(), baggage_attribute_keys_, span);
+  }
   return span;
 }
 

@@ -22,6 +22,8 @@
 
 #include <atomic>
 #include <memory>
+#include <string>
+#include <vector>
 
 #include "absl/strings/string_view.h"
 #include "absl/time/time.h"
@@ -37,7 +39,16 @@ namespace traceprop {
 struct TracerProviderOptions {
   std::shared_ptr<const Sampler> sampler;
   std::unique_ptr<SpanProcessor> processor;
+  // baggage_attribute_keys: W3C Baggage members copied onto every recorded
+  // span as `baggage.<key>` string attributes, when the span's context
+  // carries them (values cut to kMaxBaggageAttributeSize bytes at a UTF-8
+  // boundary). Empty: none, and no cost. Only listed keys: baggage comes
+  // from callers and must not fill spans unasked.
+  std::vector<std::string> baggage_attribute_keys;
 };
+
+// kMaxBaggageAttributeSize bounds one `baggage.<key>` attribute value.
+inline constexpr size_t kMaxBaggageAttributeSize = 256;
 
 // TracerProvider is thread-safe. It must outlive the spans it starts; an
 // installed provider is kept alive until the process exits (see
@@ -76,6 +87,7 @@ class TracerProvider {
  private:
   const std::shared_ptr<const Sampler> sampler_;
   const std::unique_ptr<SpanProcessor> processor_;
+  const std::vector<std::string> baggage_attribute_keys_;
   std::atomic<bool> shut_down_{false};
 };
 

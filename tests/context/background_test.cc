@@ -188,5 +188,52 @@ TEST(BackgroundTest, InvalidTracestateAloneIsDropped) {
   EXPECT_TRUE(task.context().trace_state().empty());
 }
 
+
+Baggage Tenant() { return *Baggage().Set("tenant", "acme"); }
+
+TEST(BackgroundBaggageTest, ContinueCarriesBaggage) {
+  v1::TraceContext payload;
+  const TraceContext producer = TraceContext::NewRoot().WithBaggage(Tenant());
+  {
+    ContextScope scope(producer);
+    payload = CurrentTaskPayload();
+  }
+  TaskScope task(payload, TaskTrace::kContinue);
+  EXPECT_TRUE(task.status().ok());
+  EXPECT_EQ(task.context().trace_id(), producer.trace_id());
+  EXPECT_EQ(CurrentBaggage(), Tenant());
+}
+
+TEST(BackgroundBaggageTest, NewTraceKeepsBaggage) {
+  v1::TraceContext payload =
+      ToProto(TraceContext::NewRoot().WithBaggage(Tenant()));
+  TaskScope task(payload, TaskTrace::kNewTrace);
+  EXPECT_TRUE(task.status().ok());
+  EXPECT_NE(task.context().trace_id(), task.origin().trace_id());
+  EXPECT_EQ(task.context().baggage(), Tenant());
+}
+
+TEST(BackgroundBaggageTest, BaggageOnlyPayloadGivesNewRootWithBaggage) {
+  v1::TraceContext payload;
+  {
+    BaggageScope tenant("tenant", "acme");
+    payload = CurrentTaskPayload();
+  }
+  TaskScope task(payload);
+  EXPECT_TRUE(task.status().ok());
+  EXPECT_FALSE(task.origin().IsValid());
+  EXPECT_TRUE(task.context().IsValid());
+  EXPECT_EQ(task.context().baggage(), Tenant());
+}
+
+TEST(BackgroundBaggageTest, RejectedPayloadDropsBaggage) {
+  v1::TraceContext payload =
+      ToProto(TraceContext::NewRoot().WithBaggage(Tenant()));
+  payload.set_trace_id("short");
+  TaskScope task(payload);
+  EXPECT_FALSE(task.status().ok());
+  EXPECT_TRUE(task.context().baggage().empty());
+}
+
 }  // namespace
 }  // namespace traceprop

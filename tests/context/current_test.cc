@@ -271,5 +271,55 @@ TEST(ScopeChecksTest, CorrectUseDoesNotAbort) {
   }).join();
 }
 
+
+TEST(BaggageScopeTest, SetsAMemberOnTheCurrentContextAndRestores) {
+  const TraceContext outer = TraceContext::NewRoot();
+  ContextScope scope(outer);
+  EXPECT_TRUE(CurrentBaggage().empty());
+  {
+    BaggageScope tenant("tenant", "acme");
+    EXPECT_TRUE(tenant.status().ok());
+    EXPECT_EQ(CurrentBaggage().Get("tenant"), "acme");
+    EXPECT_EQ(Current().span_id(), outer.span_id());  // same span
+    {
+      BaggageScope tier("tier", "gold");
+      SpanScope span;  // children keep it
+      EXPECT_EQ(CurrentBaggage().Get("tenant"), "acme");
+      EXPECT_EQ(CurrentBaggage().Get("tier"), "gold");
+    }
+    EXPECT_FALSE(CurrentBaggage().Get("tier").has_value());
+  }
+  EXPECT_TRUE(CurrentBaggage().empty());
+  EXPECT_EQ(Current(), outer);
+}
+
+TEST(BaggageScopeTest, BadMemberChangesNothing) {
+  const TraceContext outer =
+      TraceContext::NewRoot().WithBaggage(*Baggage().Set("k", "v"));
+  ContextScope scope(outer);
+  BaggageScope bad("not a token", "x");
+  EXPECT_EQ(bad.status().code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_EQ(Current(), outer);
+}
+
+TEST(BaggageScopeTest, BaggageWithoutATrace) {
+  BaggageScope tenant("tenant", "acme");
+  EXPECT_FALSE(Current().IsValid());
+  EXPECT_EQ(CurrentBaggage().Get("tenant"), "acme");
+  SpanScope span;  // a new root that keeps the baggage
+  EXPECT_TRUE(Current().IsValid());
+  EXPECT_EQ(CurrentBaggage().Get("tenant"), "acme");
+}
+
+TEST(BaggageScopeTest, ReplacesTheWholeBaggage) {
+  BaggageScope first("a", "1");
+  {
+    BaggageScope replaced(*Baggage().Set("b", "2"));
+    EXPECT_FALSE(CurrentBaggage().Get("a").has_value());
+    EXPECT_EQ(CurrentBaggage().Get("b"), "2");
+  }
+  EXPECT_EQ(CurrentBaggage().Get("a"), "1");
+}
+
 }  // namespace
 }  // namespace traceprop

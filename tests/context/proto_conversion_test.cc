@@ -87,5 +87,49 @@ TEST(ProtoConversionTest, UnknownFlagBitsAreNotWritten) {
   EXPECT_EQ(ToProto(*c).trace_flags(), 0x03u);
 }
 
+
+TEST(ProtoConversionTest, BaggageRoundTripsThroughSerialisation) {
+  absl::StatusOr<Baggage> b = Baggage().Set("tenant", "acme, inc");
+  ASSERT_TRUE(b.ok());
+  b = b->Set("tier", "gold", "ttl=30");
+  ASSERT_TRUE(b.ok());
+  const TraceContext c = TraceContext::NewRoot().WithBaggage(*b);
+  std::string wire;
+  ASSERT_TRUE(ToProto(c).SerializeToString(&wire));
+  v1::TraceContext back;
+  ASSERT_TRUE(back.ParseFromString(wire));
+  EXPECT_EQ(back.baggage(), "tenant=acme%2C%20inc,tier=gold;ttl=30");
+  absl::StatusOr<TraceContext> got = FromProto(back);
+  ASSERT_TRUE(got.ok());
+  EXPECT_EQ(got->baggage(), *b);
+}
+
+TEST(ProtoConversionTest, MessageWithoutBaggageGivesNone) {
+  const TraceContext c = TraceContext::NewRoot();
+  v1::TraceContext msg = ToProto(c);
+  EXPECT_TRUE(msg.baggage().empty());
+  absl::StatusOr<TraceContext> got = FromProto(msg);
+  ASSERT_TRUE(got.ok());
+  EXPECT_TRUE(got->baggage().empty());
+}
+
+TEST(ProtoConversionTest, InvalidBaggageMembersAreDroppedOneByOne) {
+  v1::TraceContext msg = ToProto(TraceContext::NewRoot());
+  msg.set_baggage("good=1,bad key=2,also=%zz,fine=3");
+  absl::StatusOr<TraceContext> got = FromProto(msg);
+  ASSERT_TRUE(got.ok());
+  EXPECT_EQ(got->baggage().ToHeader(), "good=1,fine=3");
+}
+
+TEST(ProtoConversionTest, BaggageWithoutTraceIsWrittenButNotAContext) {
+  const TraceContext c =
+      TraceContext().WithBaggage(*Baggage().Set("tenant", "acme"));
+  v1::TraceContext msg = ToProto(c);
+  EXPECT_TRUE(msg.trace_id().empty());
+  EXPECT_EQ(msg.baggage(), "tenant=acme");
+  EXPECT_FALSE(FromProto(msg).ok());
+  EXPECT_EQ(BaggageFromProto(msg).Get("tenant"), "acme");
+}
+
 }  // namespace
 }  // namespace traceprop

@@ -210,5 +210,21 @@ TEST(WrapTest, ExposesContextAndCallable) {
   EXPECT_EQ(wrapped.callable().out, nullptr);
 }
 
+
+TEST(WrapTest, CarriesBaggageToAnotherThread) {
+  const TraceContext given =
+      TraceContext::NewRoot().WithBaggage(*Baggage().Set("tenant", "acme"));
+  TraceContext seen;
+  std::function<void()> wrapped;
+  {
+    ContextScope scope(given);
+    wrapped = Wrap(Recorder{&seen});
+  }
+  std::thread t(wrapped);
+  t.join();
+  EXPECT_EQ(seen, given);
+  EXPECT_EQ(seen.baggage().Get("tenant"), "acme");
+}
+
 }  // namespace
 }  // namespace traceprop

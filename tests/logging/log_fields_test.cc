@@ -287,6 +287,56 @@ TEST(JsonTest, NoTraceMeansNoTraceFields) {
   EXPECT_EQ(obj->count("logger"), 0u);           // empty: left out
 }
 
+TEST(LogPatternBaggageTest, WritesTheChosenKeysValue) {
+  absl::StatusOr<LogPattern> p =
+      LogPattern::Parse("tenant={baggage:tenant} tier={baggage:tier}");
+  ASSERT_TRUE(p.ok()) << p.status();
+  const TraceContext c = TraceContext::NewRoot().WithBaggage(
+      *Baggage().Set("tenant", "acme-1").value().Set("other", "x"));
+  EXPECT_EQ(p->Format(c), "tenant=acme-1 tier=-");
+  EXPECT_EQ(p->Format(TraceContext::NewRoot()), "tenant=- tier=-");
+  // Baggage without a valid trace is still written.
+  EXPECT_EQ(p->Format(TraceContext().WithBaggage(c.baggage())),
+            "tenant=acme-1 tier=-");
+}
+
+TEST(LogPatternBaggageTest, NetworkTextIsEscapedNeverRaw) {
+  absl::StatusOr<LogPattern> p = LogPattern::Parse("[{baggage:k}]");
+  ASSERT_TRUE(p.ok());
+  const std::string hostile = "a b\n\"%\\\x1b[31m\xc3\xa9";
+  const TraceContext c =
+      TraceContext::NewRoot().WithBaggage(*Baggage().Set("k", hostile));
+  const std::string line = p->Format(c);
+  EXPECT_EQ(line, "[a%20b%0a%22%25%5c%1b[31m%c3%a9]");
+  for (char ch : line) {
+    EXPECT_TRUE(ch > 0x20 && ch < 0x7f) << static_cast<int>(ch);
+  }
+}
+
+TEST(LogPatternBaggageTest, LongValuesAreCutAtWholeEscapes) {
+  absl::StatusOr<LogPattern> p = LogPattern::Parse("{baggage:k}");
+  ASSERT_TRUE(p.ok());
+  EXPECT_EQ(p->max_size(), LogPattern::kMaxBaggageValueSize);
+  const TraceContext plain = TraceContext::NewRoot().WithBaggage(
+      *Baggage().Set("k", std::string(500, 'x')));
+  EXPECT_EQ(p->Format(plain), std::string(64, 'x'));
+  // 63 raw characters then a space: its escape does not fit, so it is cut.
+  const TraceContext escaped = TraceContext::NewRoot().WithBaggage(
+      *Baggage().Set("k", std::string(63, 'y') + " z"));
+  EXPECT_EQ(p->Format(escaped), std::string(63, 'y'));
+}
+
+TEST(LogPatternBaggageTest, RejectsBadKeys) {
+  EXPECT_FALSE(LogPattern::Parse("{baggage:}").ok());
+  EXPECT_FALSE(LogPattern::Parse("{baggage:a b}").ok());
+  EXPECT_FALSE(LogPattern::Parse("{baggage:" + std::string(65, 'k') + "}").ok());
+  EXPECT_TRUE(LogPattern::Parse("{baggage:" + std::string(64, 'k') + "}").ok());
+  // 17 fields of 64 characters pass the 1024-character output limit.
+  std::string many;
+  for (int i = 0; i < 17; ++i) many += "{baggage:k}";
+  EXPECT_FALSE(LogPattern::Parse(many).ok());
+}
+
 }  // namespace
 }  // namespace logging
 }  // namespace traceprop

@@ -1,5 +1,6 @@
 #include "traceprop/spans/span.h"
 
+#include <map>
 #include <memory>
 #include <string>
 #include <utility>
@@ -227,6 +228,67 @@ TEST_F(SpanTest, NothingIsRecordedAfterShutdown) {
   EXPECT_EQ(spans_->size(), 0u);
   auto* processor = static_cast<BatchSpanProcessor*>(provider_->processor());
   EXPECT_EQ(processor->GetStats().dropped, 1u);
+}
+
+TEST_F(SpanTest, RecordedSpansKeepTheParentsBaggage) {
+  Install();
+  const Baggage tenant = *Baggage().Set("tenant", "acme");
+  {
+    ContextScope scope(TraceContext::NewRoot().WithBaggage(tenant));
+    Span child("child");
+    EXPECT_TRUE(child.IsRecording());
+    EXPECT_EQ(child.context().baggage(), tenant);
+    EXPECT_EQ(CurrentBaggage(), tenant);
+  }
+  {
+    // A root started under baggage without a trace keeps it too.
+    ContextScope scope(TraceContext().WithBaggage(tenant));
+    Span root("root");
+    EXPECT_TRUE(root.context().IsValid());
+    EXPECT_EQ(root.context().baggage(), tenant);
+  }
+}
+
+TEST_F(SpanTest, ConfiguredBaggageKeysBecomeAttributes) {
+  auto exporter = std::make_unique<InMemoryExporter>();
+  spans_ = exporter->storage();
+  BatchSpanProcessor::Options options;
+  options.schedule_delay = absl::Hours(1);
+  TracerProviderOptions provider_options;
+  provider_options.processor =
+      std::make_unique<BatchSpanProcessor>(std::move(exporter), options);
+  provider_options.baggage_attribute_keys = {"tenant", "long"};
+  provider_ = std::make_shared<TracerProvider>(std::move(provider_options));
+  InstallTracerProvider(provider_);
+
+  // "é" is 2 bytes: 255 'x' then "é" must be cut before the "é".
+  const std::string long_value = std::string(255, 'x') + "\xc3\xa9";
+  Baggage b = *Baggage().Set("tenant", "acme");
+  b = *b.Set("secret", "s");
+  b = *b.Set("long", long_value);
+  {
+    ContextScope scope(TraceContext::NewRoot().WithBaggage(b));
+    Span span("with baggage");
+  }
+  {
+    Span span("without baggage");
+  }
+  std::vector<SpanData> spans = Flush();
+  ASSERT_EQ(spans.size(), 2u);
+  if (spans[0].name != "with baggage") std::swap(spans[0], spans[1]);
+  ASSERT_EQ(spans[0].name, "with baggage");
+  std::map<std::string, std::string> attrs;
+  for (const Attribute& a : spans[0].attributes) {
+    if (const std::string* v = std::get_if<std::string>(&a.value)) {
+      attrs[a.key] = *v;
+    }
+  }
+  EXPECT_EQ(attrs["baggage.tenant"], "acme");
+  EXPECT_EQ(attrs.count("baggage.secret"), 0u);
+  EXPECT_EQ(attrs["baggage.long"], std::string(255, 'x'));
+  for (const Attribute& a : spans[1].attributes) {
+    EXPECT_NE(a.key.rfind("baggage.", 0), 0u) << a.key;
+  }
 }
 
 }  // namespace
