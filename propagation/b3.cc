@@ -50,6 +50,8 @@ B3Context Finish(TraceId trace_id, SpanId span_id, B3Context decision) {
 
 absl::StatusOr<B3Context> ParseB3Single(absl::string_view value) {
   B3Context out;
+  // StrSplit gives no part at all for a null view: check emptiness first.
+  if (value.empty()) return absl::InvalidArgumentError("b3 is empty");
   std::vector<absl::string_view> parts = absl::StrSplit(value, '-');
   if (parts.size() == 1) {  // sampling only: "b3: 0" (or 1, d)
     absl::Status s = Decide(parts[0], &out);

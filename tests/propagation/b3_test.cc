@@ -40,6 +40,13 @@ TEST(B3SingleTest, SpecExamples) {
   EXPECT_TRUE(debug->context.sampled());
 }
 
+// Regression: a null string_view (what a fuzzer replay passes for the
+// empty input) split into zero parts and was indexed.
+TEST(B3SingleTest, NullViewIsInvalidNotACrash) {
+  EXPECT_FALSE(ParseB3Single(absl::string_view()).ok());
+  EXPECT_FALSE(ParseB3Single(absl::string_view(nullptr, 0)).ok());
+}
+
 TEST(B3SingleTest, SixtyFourBitTraceIdIsPadded) {
   absl::StatusOr<B3Context> b3 = ParseB3Single("a3ce929d0e0e4736-e457b5a2e4d86bd1-0");
   ASSERT_TRUE(b3.ok());
