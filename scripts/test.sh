@@ -18,7 +18,7 @@
 #   peers     chains alternating C++ relays with OpenTelemetry Go, Java,
 #             Python and JS relays (downloads cached in $TRACEPROP_CACHE)
 #
-# Environment: JOBS (default: nproc), FUZZ_SECONDS (default 30),
+# Environment: JOBS (default: nproc), FUZZ_SECONDS (default 20),
 # BUILD_ROOT (default: build/ in the repo), STEPS (default: all of them, in
 # the order above; e.g. STEPS="release tsan" for a quicker local run — CI
 # always runs all).
@@ -26,7 +26,7 @@ set -uo pipefail
 cd "$(dirname "$0")/.."
 ROOT=$PWD
 JOBS=${JOBS:-$(nproc)}
-FUZZ_SECONDS=${FUZZ_SECONDS:-30}
+FUZZ_SECONDS=${FUZZ_SECONDS:-20}
 BUILD_ROOT=${BUILD_ROOT:-$ROOT/build}
 export CTEST_OUTPUT_ON_FAILURE=1
 
