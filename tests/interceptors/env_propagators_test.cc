@@ -64,7 +64,7 @@ TEST(EnvPropagatorsTest, DefaultOptionsFollowOtelPropagators) {
   ASSERT_NE(server, nullptr);
 
   auto stub = tpecho::Echo::NewStub(
-      CreateTracedChannel("localhost:" + std::to_string(port),
+      CreateTracedChannel("ipv4:127.0.0.1:" + std::to_string(port),  // no c-ares
                           grpc::InsecureChannelCredentials()));
   const TraceContext parent = TraceContext::NewRoot();
   {
