@@ -32,6 +32,16 @@ void Take(const TraceContext& found, absl::string_view format, Extracted* out) {
   out->format = std::string(format);
 }
 
+// TakeParsed is Take for a parse result: a failed parse is only counted.
+void TakeParsed(const absl::StatusOr<TraceContext>& parsed,
+                absl::string_view format, Extracted* out) {
+  if (!parsed.ok()) {
+    ++out->invalid;
+    return;
+  }
+  Take(*parsed, format, out);
+}
+
 class W3CTraceContext final : public Propagator {
  public:
   absl::string_view name() const override { return "tracecontext"; }
@@ -39,14 +49,10 @@ class W3CTraceContext final : public Propagator {
     std::vector<absl::string_view> parents = carrier.Get("traceparent");
     if (parents.empty()) return;
     std::vector<absl::string_view> states = carrier.Get("tracestate");
-    absl::StatusOr<TraceContext> ctx =
-        parents.size() == 1 ? TraceContext::FromHeaders(parents[0], states)
-                            : absl::InvalidArgumentError("several traceparent");
-    if (!ctx.ok()) {
-      ++out->invalid;
-      return;
-    }
-    Take(*ctx, name(), out);
+    TakeParsed(parents.size() == 1
+                   ? TraceContext::FromHeaders(parents[0], states)
+                   : absl::InvalidArgumentError("several traceparent"),
+               name(), out);
   }
   void Inject(const TraceContext& ctx, const Baggage&,
               Carrier* carrier) const override {
@@ -152,14 +158,9 @@ class GrpcTraceBin final : public Propagator {
   void Extract(const Carrier& carrier, Extracted* out) const override {
     std::vector<absl::string_view> values = carrier.Get("grpc-trace-bin");
     if (values.empty()) return;
-    absl::StatusOr<TraceContext> ctx =
-        values.size() == 1 ? ParseGrpcTraceBin(values[0])
-                           : absl::InvalidArgumentError("several values");
-    if (!ctx.ok()) {
-      ++out->invalid;
-      return;
-    }
-    Take(*ctx, name(), out);
+    TakeParsed(values.size() == 1 ? ParseGrpcTraceBin(values[0])
+                                  : absl::InvalidArgumentError("several values"),
+               name(), out);
   }
   void Inject(const TraceContext& ctx, const Baggage&,
               Carrier* carrier) const override {
