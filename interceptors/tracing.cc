@@ -463,14 +463,19 @@ std::shared_ptr<grpc::Channel> CreateTracedChannel(
 void EnableTracing(
     grpc::ServerBuilder& builder, ServerOptions options,
     std::vector<std::unique_ptr<ServerInterceptorFactoryInterface>> more) {
-  std::vector<std::unique_ptr<ServerInterceptorFactoryInterface>> list;
-  list.reserve(more.size() + 1);
-  list.push_back(MakeServerInterceptorFactory(std::move(options)));
-  for (auto& f : more) list.push_back(std::move(f));
-  // Reports EnableTracing after BuildAndStart, and a later
-  // SetInterceptorCreators that drops ours (internal/server_setup_checks.h).
-  internal::InstallServerInterceptors(builder, std::move(list));
+  internal::InstallServerInterceptors(
+      builder,
+      [options = std::move(options)] {
+        return MakeServerInterceptorFactory(options);
+      },
+      std::move(more));
 }
+
+namespace internal {
+bool IsTracingFactory(const ServerInterceptorFactoryInterface* f) {
+  return dynamic_cast<const ServerFactory*>(f) != nullptr;
+}
+}  // namespace internal
 
 TraceContext ServerSpan(const grpc::ServerContextBase& ctx) {
   internal::CallSpans spans;

@@ -29,12 +29,11 @@
 //    clients: CqTag (cq_tag.h).
 //  - No thread is ever left carrying a call's context.
 //  - A bad incoming header never fails an RPC; only valid values are sent.
-//  - Mistakes that are reported (one gpr_log error each, naming the fix):
-//    EnableTracing after BuildAndStart, and
-//    builder.experimental().SetInterceptorCreators() after EnableTracing;
-//    the server then serves untraced calls (ServerSpan() is invalid).
-//    Interceptors set with SetInterceptorCreators *before* EnableTracing
-//    are replaced without a message: pass them to EnableTracing instead.
+//  - traceprop's server interceptor stays first in the builder's list
+//    whatever the order of EnableTracing and
+//    builder.experimental().SetInterceptorCreators(); EnableTracing after
+//    BuildAndStart is reported (one gpr_log error naming the fix) and the
+//    server then serves untraced calls (ServerSpan() is invalid).
 //  - Channels you do not create: EnableGlobalClientTracing
 //    (global_tracing.h).
 //
@@ -169,18 +168,14 @@ std::shared_ptr<grpc::Channel> CreateTracedChannel(
         std::unique_ptr<grpc::experimental::ClientInterceptorFactoryInterface>>
         more = {});
 
-// EnableTracing installs the server interceptor on `builder`, first, followed
-// by the application's interceptors `more` in order. gRPC 1.51's
-// `builder.experimental().SetInterceptorCreators()` *replaces* the list, so
-// an application with interceptors of its own passes them here (or builds
-// the list itself with MakeServerInterceptorFactory() first) instead of
-// calling SetInterceptorCreators afterwards, which would remove ours. Call
-// before BuildAndStart(). Misuse is reported through gpr_log at ERROR
-// level (stderr by default), once per mistake: called after BuildAndStart
-// (nothing is installed), or followed by a SetInterceptorCreators call that
-// removed ours (reported when BuildAndStart runs). Calling it again on the
-// same builder replaces the earlier call's list. Not thread-safe (like the
-// builder).
+// EnableTracing installs the server interceptor on `builder`, first, then
+// the interceptors already set with SetInterceptorCreators, then `more` in
+// order. If SetInterceptorCreators is called afterwards (it *replaces*
+// gRPC 1.51's list), BuildAndStart puts traceprop's interceptor back in
+// front of the new list. Called again on the same builder, the new options
+// replace the old. Call before BuildAndStart(): afterwards nothing is
+// installed and the mistake is reported through gpr_log at ERROR level
+// (stderr by default), once. Not thread-safe (like the builder).
 void EnableTracing(
     grpc::ServerBuilder& builder, ServerOptions options = {},
     std::vector<

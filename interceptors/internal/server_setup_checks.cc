@@ -4,7 +4,7 @@
 #include <grpcpp/impl/server_builder_option.h>
 #include <grpcpp/impl/server_builder_plugin.h>
 
-#include <atomic>
+#include <algorithm>
 #include <mutex>
 #include <string>
 #include <unordered_set>
@@ -52,19 +52,92 @@ PointerSet& LiveMarkers() {
   return *set;
 }
 
+using Creators = std::vector<std::unique_ptr<ServerInterceptorFactoryInterface>>;
+
+// gRPC 1.51 offers only a setter for a builder's interceptor list; reading
+// it is what lets EnableTracing keep the interceptors set before it, and
+// BuildAndStart put traceprop's back after a later SetInterceptorCreators.
+// Naming a private member is allowed in an explicit instantiation
+// ([temp.spec.general]/6): a gRPC that renames it fails to compile here.
+struct CreatorsTag {
+  using type = Creators grpc::ServerBuilder::*;
+  friend type MemberOf(CreatorsTag);
+};
+template <typename Tag, typename Tag::type Member>
+struct ExposeMember {
+  friend typename Tag::type MemberOf(Tag) { return Member; }
+};
+template struct ExposeMember<CreatorsTag,
+                             &grpc::ServerBuilder::interceptor_creators_>;
+
+Creators& CreatorsOf(grpc::ServerBuilder& builder) {
+  return builder.*MemberOf(CreatorsTag{});
+}
+
+using MakeTracing = std::function<std::unique_ptr<ServerInterceptorFactoryInterface>()>;
+
+// PutTracingFirst makes a traceprop factory the first creator: the one in
+// the list if there is one (earlier ones are dropped), else a new one.
+void PutTracingFirst(Creators& creators, const MakeTracing& make_tracing) {
+  if (!creators.empty() && IsTracingFactory(creators.front().get())) return;
+  Creators list;
+  list.reserve(creators.size() + 1);
+  list.push_back(make_tracing());
+  for (auto& f : creators) {
+    if (!IsTracingFactory(f.get())) list.push_back(std::move(f));
+  }
+  creators = std::move(list);
+}
+
+// MarkerOption marks a builder EnableTracing was called on, and carries how
+// to make its traceprop factory again.
+class MarkerOption final : public grpc::ServerBuilderOption {
+ public:
+  MarkerOption() { LiveMarkers().Insert(this); }
+  ~MarkerOption() override { LiveMarkers().Erase(this); }
+
+  void UpdateArguments(grpc::ChannelArguments* /*args*/) override {}
+  void UpdatePlugins(
+      std::vector<std::unique_ptr<grpc::ServerBuilderPlugin>>* /*plugins*/)
+      override {}
+
+  MakeTracing make_tracing;
+};
+
+struct BuilderOptions : grpc::ServerBuilder {
+  static std::vector<grpc::ServerBuilderOption*> Of(
+      grpc::ServerBuilder& builder) {
+    return (builder.*&BuilderOptions::options)();
+  }
+};
+
+MarkerOption* FindMarker(grpc::ServerBuilder& builder) {
+  for (grpc::ServerBuilderOption* option : BuilderOptions::Of(builder)) {
+    if (LiveMarkers().Contains(option)) {
+      return static_cast<MarkerOption*>(option);
+    }
+  }
+  return nullptr;
+}
+
 // BuildWatchPlugin: gRPC creates one per ServerBuilder (in its constructor,
 // from the process-wide plugin factory list) and calls UpdateServerBuilder
 // early in BuildAndStart. It remembers that the builder was built until the
-// builder (which owns it) is destroyed. It changes nothing else.
+// builder (which owns it) is destroyed, and puts traceprop's factory first
+// again on a builder EnableTracing was called on.
 class BuildWatchPlugin final : public grpc::ServerBuilderPlugin {
  public:
   ~BuildWatchPlugin() override {
     if (builder_ != nullptr) BuiltBuilders().Erase(builder_);
   }
   std::string name() override { return "traceprop_build_watch"; }
+  // Runs in BuildAndStart before the server takes the interceptor list.
   void UpdateServerBuilder(grpc::ServerBuilder* builder) override {
     builder_ = builder;
     BuiltBuilders().Insert(builder);
+    if (MarkerOption* marker = FindMarker(*builder)) {
+      PutTracingFirst(CreatorsOf(*builder), marker->make_tracing);
+    }
   }
   void InitServer(grpc::ServerInitializer* /*si*/) override {}
   void Finish(grpc::ServerInitializer* /*si*/) override {}
@@ -86,89 +159,6 @@ const bool kBuildWatchRegistered = [] {
   return true;
 }();
 
-// SetupRecord is shared by one builder's marker option and the factory
-// EnableTracing installed on it.
-struct SetupRecord {
-  std::atomic<bool> built{false};
-  std::atomic<bool> factory_alive{false};
-  std::atomic<const void*> current_factory{nullptr};
-};
-
-// MarkerOption rides on the builder (ServerBuilder::SetOption) and runs in
-// BuildAndStart, before the interceptor list is handed to the server.
-class MarkerOption final : public grpc::ServerBuilderOption {
- public:
-  explicit MarkerOption(std::shared_ptr<SetupRecord> record)
-      : record_(std::move(record)) {
-    LiveMarkers().Insert(this);
-  }
-  ~MarkerOption() override { LiveMarkers().Erase(this); }
-
-  void UpdateArguments(grpc::ChannelArguments* /*args*/) override {
-    record_->built.store(true);
-    if (!record_->factory_alive.load()) {
-      ReportSetupMistake(
-          "builder.experimental().SetInterceptorCreators() was called after "
-          "traceprop::EnableTracing(builder) and replaced traceprop's server "
-          "interceptor: this server is NOT traced (handlers see no trace, "
-          "downstream calls start new traces). Fix: pass your interceptors to "
-          "EnableTracing(builder, options, {your factories...}) instead of "
-          "calling SetInterceptorCreators.");
-    }
-  }
-  void UpdatePlugins(
-      std::vector<std::unique_ptr<grpc::ServerBuilderPlugin>>* /*plugins*/)
-      override {}
-
-  const std::shared_ptr<SetupRecord>& record() const { return record_; }
-
- private:
-  const std::shared_ptr<SetupRecord> record_;
-};
-
-// WatchedFactory forwards to traceprop's factory and notes in the record
-// when a replaced interceptor list destroys it before BuildAndStart.
-class WatchedFactory final : public ServerInterceptorFactoryInterface {
- public:
-  WatchedFactory(std::unique_ptr<ServerInterceptorFactoryInterface> inner,
-                 std::shared_ptr<SetupRecord> record)
-      : inner_(std::move(inner)), record_(std::move(record)) {
-    record_->current_factory.store(this);
-    record_->factory_alive.store(true);
-  }
-  ~WatchedFactory() override {
-    if (!record_->built.load() && record_->current_factory.load() == this) {
-      record_->factory_alive.store(false);
-    }
-  }
-  grpc::experimental::Interceptor* CreateServerInterceptor(
-      grpc::experimental::ServerRpcInfo* info) override {
-    return inner_->CreateServerInterceptor(info);
-  }
-
- private:
-  const std::unique_ptr<ServerInterceptorFactoryInterface> inner_;
-  const std::shared_ptr<SetupRecord> record_;
-};
-
-// OptionsOf reads the builder's options through ServerBuilder's protected
-// accessor (the interface gRPC offers builder subclasses).
-struct BuilderOptions : grpc::ServerBuilder {
-  static std::vector<grpc::ServerBuilderOption*> Of(
-      grpc::ServerBuilder& builder) {
-    return (builder.*&BuilderOptions::options)();
-  }
-};
-
-std::shared_ptr<SetupRecord> FindRecord(grpc::ServerBuilder& builder) {
-  for (grpc::ServerBuilderOption* option : BuilderOptions::Of(builder)) {
-    if (LiveMarkers().Contains(option)) {
-      return static_cast<MarkerOption*>(option)->record();
-    }
-  }
-  return nullptr;
-}
-
 }  // namespace
 
 void ReportSetupMistake(absl::string_view message) {
@@ -176,9 +166,8 @@ void ReportSetupMistake(absl::string_view message) {
           message.data());
 }
 
-void InstallServerInterceptors(
-    grpc::ServerBuilder& builder,
-    std::vector<std::unique_ptr<ServerInterceptorFactoryInterface>> list) {
+void InstallServerInterceptors(grpc::ServerBuilder& builder,
+                               MakeTracing make_tracing, Creators more) {
   static_cast<void>(kBuildWatchRegistered);
   if (BuiltBuilders().Contains(&builder)) {
     ReportSetupMistake(
@@ -188,15 +177,22 @@ void InstallServerInterceptors(
         "EnableTracing(builder) before BuildAndStart().");
     return;
   }
-  std::shared_ptr<SetupRecord> record = FindRecord(builder);
-  if (record == nullptr) {
-    record = std::make_shared<SetupRecord>();
-    builder.SetOption(std::make_unique<MarkerOption>(record));
+  MarkerOption* marker = FindMarker(builder);
+  if (marker == nullptr) {
+    auto option = std::make_unique<MarkerOption>();
+    marker = option.get();
+    builder.SetOption(std::move(option));
   }
-  if (!list.empty()) {
-    list[0] = std::make_unique<WatchedFactory>(std::move(list[0]), record);
-  }
-  builder.experimental().SetInterceptorCreators(std::move(list));
+  marker->make_tracing = std::move(make_tracing);
+  Creators& creators = CreatorsOf(builder);
+  // An earlier traceprop factory is replaced by one with the new options.
+  creators.erase(std::remove_if(creators.begin(), creators.end(),
+                                [](const auto& f) {
+                                  return IsTracingFactory(f.get());
+                                }),
+                 creators.end());
+  PutTracingFirst(creators, marker->make_tracing);
+  for (auto& f : more) creators.push_back(std::move(f));
 }
 
 }  // namespace internal

@@ -1,5 +1,6 @@
-// Internal: the checks behind EnableTracing that make server
-// misconfiguration loud (see "Mistakes that are reported" in tracing.h).
+// Internal: how EnableTracing keeps traceprop's server interceptor first in
+// a builder's list whatever the order of the application's calls, and
+// reports the one mistake it cannot repair (see tracing.h).
 // Not part of the public API.
 
 #ifndef TRACEPROP_INTERCEPTORS_INTERNAL_SERVER_SETUP_CHECKS_H_
@@ -8,6 +9,7 @@
 #include <grpcpp/server_builder.h>
 #include <grpcpp/support/server_interceptor.h>
 
+#include <functional>
 #include <memory>
 #include <vector>
 
@@ -16,16 +18,27 @@
 namespace traceprop {
 namespace internal {
 
-// InstallServerInterceptors sets `list` (traceprop's factory first) as the
-// builder's interceptor creators, unless the builder already ran
-// BuildAndStart (then it reports that mistake and changes nothing). It
-// arranges for BuildAndStart to report a later SetInterceptorCreators call
-// that dropped traceprop's factory. Not thread-safe (like the builder).
+// InstallServerInterceptors makes traceprop's factory (a new one from
+// `make_tracing`) the first of the builder's interceptor creators, followed
+// by those already set (an earlier traceprop factory excepted) and then
+// `more`. When BuildAndStart runs and a later SetInterceptorCreators call
+// has dropped traceprop's factory, a new one from `make_tracing` is put first
+// again. Called after BuildAndStart it reports that mistake and changes
+// nothing.
+// Not thread-safe (like the builder).
 void InstallServerInterceptors(
     grpc::ServerBuilder& builder,
+    std::function<std::unique_ptr<
+        grpc::experimental::ServerInterceptorFactoryInterface>()>
+        make_tracing,
     std::vector<
         std::unique_ptr<grpc::experimental::ServerInterceptorFactoryInterface>>
-        list);
+        more);
+
+// IsTracingFactory says whether `f` is traceprop's server factory (defined
+// in tracing.cc).
+bool IsTracingFactory(
+    const grpc::experimental::ServerInterceptorFactoryInterface* f);
 
 // ReportSetupMistake writes `message` once per call site's mistake through
 // gpr_log at GPR_ERROR (stderr by default, or the hook of

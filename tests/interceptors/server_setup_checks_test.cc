@@ -1,10 +1,13 @@
-// Server misconfiguration is loud: EnableTracing after BuildAndStart, and
-// SetInterceptorCreators after EnableTracing, each log one message naming
-// the mistake and the fix, and the call shows the failure (no server span)
-// instead of a healthy-looking different trace. Correct setups say nothing.
+// Server setup in any order is traced: SetInterceptorCreators before or
+// after EnableTracing keeps both traceprop's interceptor and the
+// application's. EnableTracing after BuildAndStart, which cannot be
+// repaired, logs one message naming the mistake and the fix, and the call
+// shows the failure (no server span) instead of a healthy-looking different
+// trace. Correct setups say nothing.
 #include <grpc/support/log.h>
 #include <grpcpp/grpcpp.h>
 
+#include <atomic>
 #include <memory>
 #include <mutex>
 #include <string>
@@ -51,6 +54,31 @@ class Echo final : public tpecho::Echo::Service {
     return grpc::Status::OK;
   }
 };
+
+// CountingFactory's interceptor counts the calls it sees.
+class CountingFactory final
+    : public grpc::experimental::ServerInterceptorFactoryInterface {
+ public:
+  explicit CountingFactory(std::atomic<int>* calls) : calls_(calls) {}
+  grpc::experimental::Interceptor* CreateServerInterceptor(
+      grpc::experimental::ServerRpcInfo* /*info*/) override {
+    calls_->fetch_add(1);
+    return nullptr;  // no hooks needed to count the call
+  }
+
+ private:
+  std::atomic<int>* const calls_;
+};
+
+std::vector<
+    std::unique_ptr<grpc::experimental::ServerInterceptorFactoryInterface>>
+AppInterceptors(std::atomic<int>* calls) {
+  std::vector<
+      std::unique_ptr<grpc::experimental::ServerInterceptorFactoryInterface>>
+      list;
+  list.push_back(std::make_unique<CountingFactory>(calls));
+  return list;
+}
 
 class SetupChecksTest : public ::testing::Test {
  protected:
@@ -122,17 +150,39 @@ TEST_F(SetupChecksTest, EnableTracingAfterBuildAndStartIsReported) {
   EXPECT_THAT(TakeMessages(), IsEmpty());  // once, not per call
 }
 
-TEST_F(SetupChecksTest, SetInterceptorCreatorsAfterEnableTracingIsReported) {
+TEST_F(SetupChecksTest, SetInterceptorCreatorsAfterEnableTracingKeepsBoth) {
   EnableTracing(*builder_);
-  builder_->experimental().SetInterceptorCreators({});
-  EXPECT_THAT(TakeMessages(), IsEmpty());  // only BuildAndStart knows
+  std::atomic<int> app_calls{0};
+  builder_->experimental().SetInterceptorCreators(AppInterceptors(&app_calls));
   Build();
-  EXPECT_THAT(
-      TakeMessages(),
-      ElementsAre(AllOf(HasSubstr("SetInterceptorCreators"),
-                        HasSubstr("NOT traced"),
-                        HasSubstr("EnableTracing(builder, options, {"))));
-  EXPECT_EQ(Call(), "");
+  const std::string seen = Call();
+  EXPECT_EQ(seen, root_.trace_id().ToHex());
+  EXPECT_EQ(app_calls.load(), 1);
+  EXPECT_THAT(TakeMessages(), IsEmpty());
+}
+
+TEST_F(SetupChecksTest, SetInterceptorCreatorsBeforeEnableTracingKeepsBoth) {
+  std::atomic<int> app_calls{0};
+  builder_->experimental().SetInterceptorCreators(AppInterceptors(&app_calls));
+  EnableTracing(*builder_);
+  Build();
+  const std::string seen = Call();
+  EXPECT_EQ(seen, root_.trace_id().ToHex());
+  EXPECT_EQ(app_calls.load(), 1);
+  EXPECT_THAT(TakeMessages(), IsEmpty());
+}
+
+TEST_F(SetupChecksTest, InterceptorsPassedToEnableTracingRunOnce) {
+  std::atomic<int> before{0};
+  std::atomic<int> passed{0};
+  builder_->experimental().SetInterceptorCreators(AppInterceptors(&before));
+  EnableTracing(*builder_, ServerOptions(), AppInterceptors(&passed));
+  EnableTracing(*builder_);  // again: the interceptors set so far stay
+  Build();
+  const std::string seen = Call();
+  EXPECT_EQ(seen, root_.trace_id().ToHex());
+  EXPECT_EQ(before.load(), 1);
+  EXPECT_EQ(passed.load(), 1);
   EXPECT_THAT(TakeMessages(), IsEmpty());
 }
 
