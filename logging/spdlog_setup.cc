@@ -1,6 +1,9 @@
 #include "traceprop/logging/spdlog_setup.h"
 
+#include <atomic>
 #include <chrono>
+#include <cstdio>
+#include <cstdlib>
 #include <mutex>
 #include <string>
 #include <utility>
@@ -84,6 +87,47 @@ constexpr char kNameField[] = "[%n] ";
 constexpr size_t kNameFieldSize = sizeof(kNameField) - 1;
 
 // The options of the last successful InstallSpdlog, for SetPattern.
+// The registry's template formatter (what spdlog clones onto every logger,
+// also those created later) is replaced by spdlog::set_pattern and
+// spdlog::set_formatter. RegistryFormatter wraps the one InstallSpdlog
+// installs and reports (it is destroyed once) when something other than
+// traceprop replaces it: the lines would otherwise silently lose their ids.
+std::atomic<uint64_t> g_generation{0};  // bumped for each formatter we make
+std::atomic<bool> g_replacing{false};   // InstallSpdlog is replacing it
+std::atomic<bool> g_exiting{false};     // static destruction: not a mistake
+
+class RegistryFormatter final : public spdlog::formatter {
+ public:
+  explicit RegistryFormatter(std::unique_ptr<spdlog::formatter> inner)
+      : inner_(std::move(inner)),
+        generation_(g_generation.load(std::memory_order_relaxed)) {}
+  ~RegistryFormatter() override {
+    if (g_replacing.load() || g_exiting.load() ||
+        generation_ != g_generation.load()) {
+      return;
+    }
+    std::fputs(
+        "traceprop: spdlog::set_pattern (or spdlog::set_formatter) replaced "
+        "the formatter of traceprop::logging::InstallSpdlog: log lines no "
+        "longer carry trace ids. Fix: traceprop::logging::SetPattern(\"... %& "
+        "...\") changes the pattern and keeps the ids.\n",
+        stderr);
+  }
+  void format(const spdlog::details::log_msg& msg,
+              spdlog::memory_buf_t& dest) override {
+    inner_->format(msg, dest);
+  }
+  // Loggers get clones of the inner formatter: only the registry's
+  // template reports.
+  std::unique_ptr<spdlog::formatter> clone() const override {
+    return inner_->clone();
+  }
+
+ private:
+  const std::unique_ptr<spdlog::formatter> inner_;
+  const uint64_t generation_;
+};
+
 std::mutex& InstalledMutex() {
   static std::mutex* mu = new std::mutex;
   return *mu;
@@ -143,6 +187,9 @@ std::unique_ptr<spdlog::formatter> SpdlogJsonFormatter::clone() const {
 
 absl::StatusOr<std::unique_ptr<spdlog::formatter>> MakeSpdlogFormatter(
     const SpdlogOptions& options) {
+  // A traceprop formatter made after the registry's: replacing that one
+  // with this one is not the mistake RegistryFormatter reports.
+  g_generation.fetch_add(1);
   if (options.format == SpdlogOptions::Format::kJson) {
     return std::unique_ptr<spdlog::formatter>(
         std::make_unique<SpdlogJsonFormatter>());
@@ -179,7 +226,18 @@ absl::Status InstallSpdlog(const SpdlogOptions& options) {
       MakeSpdlogFormatter(options);
   if (!formatter.ok()) return formatter.status();
   std::lock_guard<std::mutex> lock(InstalledMutex());
-  spdlog::set_formatter(*std::move(formatter));
+  static const bool exit_hook = [] {
+    // Registered after spdlog's registry exists, so it runs before the
+    // registry (and our formatter in it) is destroyed.
+    spdlog::details::registry::instance();
+    std::atexit([] { g_exiting.store(true); });
+    return true;
+  }();
+  static_cast<void>(exit_hook);
+  g_replacing.store(true);
+  spdlog::set_formatter(
+      std::make_unique<RegistryFormatter>(*std::move(formatter)));
+  g_replacing.store(false);
   InstalledOptions() = options;
   return absl::OkStatus();
 }

@@ -16,7 +16,10 @@
 //
 // Changing the line pattern: spdlog::set_pattern (and logger->set_pattern)
 // install a plain spdlog formatter that does not know the trace flag, so
-// the ids disappear (and `%&` prints as "%&"). Use SetPattern instead:
+// the ids disappear (and `%&` prints as "%&"). spdlog::set_pattern and
+// spdlog::set_formatter after InstallSpdlog are reported, once each, on
+// stderr ("traceprop: spdlog::set_pattern ... replaced the formatter ...");
+// logger->set_pattern on one logger is not. Use SetPattern instead:
 //
 // Example (compiled in tests/snippets/header_examples.cc, "set_pattern"):
 //   // Not spdlog::set_pattern("..."): that would drop the ids.

@@ -51,7 +51,11 @@ class SpdlogSetupTest : public ::testing::Test {
   }
   void TearDown() override {
     for (const std::string& n : names_) spdlog::drop(n);
+    // spdlog's own formatter again. After InstallSpdlog that is the
+    // mistake traceprop reports on stderr; kept out of the test's output.
+    testing::internal::CaptureStderr();
     spdlog::set_formatter(std::make_unique<spdlog::pattern_formatter>());
+    testing::internal::GetCapturedStderr();
   }
   std::ostringstream out_;
   std::vector<std::string> names_;
@@ -112,14 +116,33 @@ TEST_F(SpdlogSetupTest, NamedLoggerKeepsItsNameInTheDefaultPattern) {
   EXPECT_THAT(out_.str(), HasSubstr("] [orders] [info] [-] [-] m\n"));
 }
 
-TEST_F(SpdlogSetupTest, SpdlogSetPatternDropsTheIdsWhichIsWhySetPatternExists) {
+TEST_F(SpdlogSetupTest, SpdlogSetPatternDropsTheIdsAndSaysSo) {
   ASSERT_TRUE(InstallSpdlog().ok());
   auto logger = MakeLogger("plain");
   const TraceContext ctx = TraceContext::NewRoot();
   ContextScope scope(ctx);
+  testing::internal::CaptureStderr();
   spdlog::set_pattern("%l %& %v");  // spdlog's own: no trace flag
+  const std::string said = testing::internal::GetCapturedStderr();
   logger->info("a");
   EXPECT_EQ(out_.str(), "info %& a\n");  // the trap SetPattern avoids
+  EXPECT_THAT(said, HasSubstr("spdlog::set_pattern"));
+  EXPECT_THAT(said, HasSubstr("no longer carry trace ids"));
+  EXPECT_THAT(said, HasSubstr("traceprop::logging::SetPattern("));
+}
+
+TEST_F(SpdlogSetupTest, TracepropsOwnReplacementsSayNothing) {
+  testing::internal::CaptureStderr();
+  ASSERT_TRUE(InstallSpdlog().ok());
+  ASSERT_TRUE(InstallSpdlog().ok());          // replaces its own
+  ASSERT_TRUE(SetPattern("%l %& %v").ok());   // replaces through InstallSpdlog
+  spdlog::set_formatter(*MakeSpdlogFormatter());  // a traceprop formatter
+  EXPECT_EQ(testing::internal::GetCapturedStderr(), "");
+  auto logger = MakeLogger("kept");
+  const TraceContext ctx = TraceContext::NewRoot();
+  ContextScope scope(ctx);
+  logger->info("a");
+  EXPECT_THAT(out_.str(), HasSubstr(Fields(ctx)));
 }
 
 TEST_F(SpdlogSetupTest, SetPatternKeepsTheIdsOnEveryLogger) {
