@@ -7,6 +7,7 @@
 
 #include <algorithm>
 #include <atomic>
+#include <typeinfo>
 #include <utility>
 
 #include "absl/container/inlined_vector.h"
@@ -17,7 +18,7 @@
 #include "traceprop/interceptors/internal/metadata_carrier.h"
 #include "traceprop/interceptors/internal/server_setup_checks.h"
 #include "traceprop/interceptors/internal/rpc_spans.h"
-#include "traceprop/interceptors/internal/server_span_registry.h"
+#include "traceprop/interceptors/internal/grpc_private.h"
 #include "traceprop/interceptors/internal/tsan_annotations.h"
 
 namespace traceprop {
@@ -244,6 +245,13 @@ class ClientFactory final : public ClientInterceptorFactoryInterface {
 
 // ---------------------------------------------------------------- server
 
+// CallSpans is what the server interceptor knows about one call: written
+// before ready() is true, immutable afterwards.
+struct CallSpans {
+  TraceContext server_span;
+  TraceContext incoming;
+};
+
 class ServerInterceptor final : public Interceptor {
  public:
   ServerInterceptor(const grpc::ServerContextBase* ctx,
@@ -253,20 +261,20 @@ class ServerInterceptor final : public Interceptor {
     internal::TsanRelease(this);
   }
 
-  ~ServerInterceptor() override {
-    internal::TsanAcquire(this);
-    if (registered_) internal::UnregisterCallSpans(ctx_, &spans_);
-  }
+  ~ServerInterceptor() override { internal::TsanAcquire(this); }
+
+  // ready: spans() is set (the call's initial metadata has been read).
+  bool ready() const { return ready_.load(std::memory_order_acquire); }
+  const CallSpans& spans() const { return spans_; }
 
   void Intercept(InterceptorBatchMethods* methods) override {
     AcquireBatch(methods);
-    if (!registered_ &&
+    if (!ready_.load(std::memory_order_relaxed) &&
         methods->QueryInterceptionHookPoint(
             InterceptionHookPoints::POST_RECV_INITIAL_METADATA)) {
       Extract(methods->GetRecvInitialMetadata());
       span_.StartServer(spans_.server_span, spans_.incoming, method_, ctx_);
-      internal::RegisterCallSpans(ctx_, &spans_);
-      registered_ = true;
+      ready_.store(true, std::memory_order_release);
       // In the sync and callback APIs gRPC 1.51 calls the method handler
       // from inside this Proceed() (the last step of the reverse-order
       // POST_RECV_INITIAL_METADATA chain): the handler runs in this scope,
@@ -408,10 +416,27 @@ class ServerInterceptor final : public Interceptor {
   const ServerOptions* const options_;  // owned by the factory
   const Plan* const plan_;              // owned by the factory
   const char* const method_;            // gRPC's, outlives the call
-  internal::CallSpans spans_;
+  CallSpans spans_;
   internal::RpcSpan span_;  // the SERVER span; ends at status or here
-  bool registered_ = false;
+  std::atomic<bool> ready_{false};
 };
+
+// FindServerInterceptor returns traceprop's interceptor of the call `ctx`
+// once it has read the call's metadata, else null. gRPC keeps a call's
+// interceptors as long as its ServerContext: no table, no lock.
+const ServerInterceptor* FindServerInterceptor(
+    const grpc::ServerContextBase& ctx) {
+  for (const auto& i : internal::InterceptorsOf(ctx)) {
+    if (typeid(*i) != typeid(ServerInterceptor)) continue;
+    const auto* ours = static_cast<const ServerInterceptor*>(i.get());
+    if (!ours->ready()) return nullptr;
+    // The hooks release ctx after writing spans (TSan: gRPC's hand-off to
+    // a completion-queue thread is not instrumented).
+    internal::TsanAcquire(&ctx);
+    return ours;
+  }
+  return nullptr;
+}
 
 class ServerFactory final : public ServerInterceptorFactoryInterface {
  public:
@@ -478,15 +503,13 @@ bool IsTracingFactory(const ServerInterceptorFactoryInterface* f) {
 }  // namespace internal
 
 TraceContext ServerSpan(const grpc::ServerContextBase& ctx) {
-  internal::CallSpans spans;
-  if (!internal::FindCallSpans(&ctx, &spans)) return TraceContext();
-  return spans.server_span;
+  const ServerInterceptor* ours = FindServerInterceptor(ctx);
+  return ours != nullptr ? ours->spans().server_span : TraceContext();
 }
 
 TraceContext IncomingContext(const grpc::ServerContextBase& ctx) {
-  internal::CallSpans spans;
-  if (!internal::FindCallSpans(&ctx, &spans)) return TraceContext();
-  return spans.incoming;
+  const ServerInterceptor* ours = FindServerInterceptor(ctx);
+  return ours != nullptr ? ours->spans().incoming : TraceContext();
 }
 
 ServerHeaderStats GetServerHeaderStats() {

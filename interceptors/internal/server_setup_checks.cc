@@ -10,6 +10,8 @@
 #include <unordered_set>
 #include <utility>
 
+#include "traceprop/interceptors/internal/grpc_private.h"
+
 namespace traceprop {
 namespace internal {
 namespace {
@@ -53,26 +55,6 @@ PointerSet& LiveMarkers() {
 }
 
 using Creators = std::vector<std::unique_ptr<ServerInterceptorFactoryInterface>>;
-
-// gRPC 1.51 offers only a setter for a builder's interceptor list; reading
-// it is what lets EnableTracing keep the interceptors set before it, and
-// BuildAndStart put traceprop's back after a later SetInterceptorCreators.
-// Naming a private member is allowed in an explicit instantiation
-// ([temp.spec.general]/6): a gRPC that renames it fails to compile here.
-struct CreatorsTag {
-  using type = Creators grpc::ServerBuilder::*;
-  friend type MemberOf(CreatorsTag);
-};
-template <typename Tag, typename Tag::type Member>
-struct ExposeMember {
-  friend typename Tag::type MemberOf(Tag) { return Member; }
-};
-template struct ExposeMember<CreatorsTag,
-                             &grpc::ServerBuilder::interceptor_creators_>;
-
-Creators& CreatorsOf(grpc::ServerBuilder& builder) {
-  return builder.*MemberOf(CreatorsTag{});
-}
 
 using MakeTracing = std::function<std::unique_ptr<ServerInterceptorFactoryInterface>()>;
 
@@ -136,7 +118,7 @@ class BuildWatchPlugin final : public grpc::ServerBuilderPlugin {
     builder_ = builder;
     BuiltBuilders().Insert(builder);
     if (MarkerOption* marker = FindMarker(*builder)) {
-      PutTracingFirst(CreatorsOf(*builder), marker->make_tracing);
+      PutTracingFirst(InterceptorCreatorsOf(*builder), marker->make_tracing);
     }
   }
   void InitServer(grpc::ServerInitializer* /*si*/) override {}
@@ -184,7 +166,7 @@ void InstallServerInterceptors(grpc::ServerBuilder& builder,
     builder.SetOption(std::move(option));
   }
   marker->make_tracing = std::move(make_tracing);
-  Creators& creators = CreatorsOf(builder);
+  Creators& creators = InterceptorCreatorsOf(builder);
   // An earlier traceprop factory is replaced by one with the new options.
   creators.erase(std::remove_if(creators.begin(), creators.end(),
                                 [](const auto& f) {

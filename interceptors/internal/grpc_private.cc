@@ -1,0 +1,51 @@
+#include "traceprop/interceptors/internal/grpc_private.h"
+
+namespace traceprop {
+namespace internal {
+namespace {
+
+// Each Tag names a member pointer type; ExposeMember's explicit
+// instantiation defines the friend MemberOf(Tag) returning the member.
+template <typename Tag, typename Tag::type Member>
+struct ExposeMember {
+  friend typename Tag::type MemberOf(Tag) { return Member; }
+};
+
+struct CreatorsTag {
+  using type = ServerInterceptorCreators grpc::ServerBuilder::*;
+  friend type MemberOf(CreatorsTag);
+};
+template struct ExposeMember<CreatorsTag,
+                             &grpc::ServerBuilder::interceptor_creators_>;
+
+struct RpcInfoTag {
+  using type = grpc::experimental::ServerRpcInfo* grpc::ServerContextBase::*;
+  friend type MemberOf(RpcInfoTag);
+};
+template struct ExposeMember<RpcInfoTag, &grpc::ServerContextBase::rpc_info_>;
+
+struct InterceptorsTag {
+  using type = std::vector<std::unique_ptr<grpc::experimental::Interceptor>>
+      grpc::experimental::ServerRpcInfo::*;
+  friend type MemberOf(InterceptorsTag);
+};
+template struct ExposeMember<InterceptorsTag,
+                             &grpc::experimental::ServerRpcInfo::interceptors_>;
+
+}  // namespace
+
+ServerInterceptorCreators& InterceptorCreatorsOf(grpc::ServerBuilder& builder) {
+  return builder.*MemberOf(CreatorsTag{});
+}
+
+const std::vector<std::unique_ptr<grpc::experimental::Interceptor>>&
+InterceptorsOf(const grpc::ServerContextBase& ctx) {
+  static const auto* const kNone =
+      new std::vector<std::unique_ptr<grpc::experimental::Interceptor>>;
+  const grpc::experimental::ServerRpcInfo* info = ctx.*MemberOf(RpcInfoTag{});
+  if (info == nullptr) return *kNone;
+  return info->*MemberOf(InterceptorsTag{});
+}
+
+}  // namespace internal
+}  // namespace traceprop

@@ -1,0 +1,35 @@
+// Private: read access to three members gRPC 1.51 keeps private, which
+// traceprop needs and gRPC offers no API for. Naming a private member is
+// allowed in an explicit instantiation ([temp.spec.general]/6), so this is
+// standard C++; a gRPC that renames or retypes a member fails to compile in
+// grpc_private.cc, never silently. Not part of the public API.
+
+#ifndef TRACEPROP_INTERCEPTORS_INTERNAL_GRPC_PRIVATE_H_
+#define TRACEPROP_INTERCEPTORS_INTERNAL_GRPC_PRIVATE_H_
+
+#include <grpcpp/server_builder.h>
+#include <grpcpp/server_context.h>
+#include <grpcpp/support/interceptor.h>
+#include <grpcpp/support/server_interceptor.h>
+
+#include <memory>
+#include <vector>
+
+namespace traceprop {
+namespace internal {
+
+using ServerInterceptorCreators = std::vector<
+    std::unique_ptr<grpc::experimental::ServerInterceptorFactoryInterface>>;
+
+// The builder's interceptor list (SetInterceptorCreators only replaces it).
+ServerInterceptorCreators& InterceptorCreatorsOf(grpc::ServerBuilder& builder);
+
+// The interceptors gRPC created for the call of `ctx` (those whose factory
+// returned one), in factory order; empty before the call has any.
+const std::vector<std::unique_ptr<grpc::experimental::Interceptor>>&
+InterceptorsOf(const grpc::ServerContextBase& ctx);
+
+}  // namespace internal
+}  // namespace traceprop
+
+#endif  // TRACEPROP_INTERCEPTORS_INTERNAL_GRPC_PRIVATE_H_
