@@ -72,6 +72,10 @@ function runRelayClient(args, extraEnv) {
   });
 }
 
+// A test that waits for a span which never comes fails here instead of
+// hanging the test command.
+const LIMIT = { timeout: 30000 };
+
 let nodeRelay;
 before(async () => {
   nodeRelay = await startNodeRelay('node');
@@ -153,7 +157,7 @@ function assertContinued(hop, { traceId, parentId, sampled }) {
 
 // --- W3C Baggage: OpenTelemetry JS -> C++ -> C++ -> OpenTelemetry JS ---
 
-test('W3C baggage from OTel JS crosses two C++ hops intact', async () => {
+test('W3C baggage from OTel JS crosses two C++ hops intact', LIMIT, async () => {
   otel.usePropagators('tracecontext,baggage');
   const A = env('TRACEPROP_RELAY_A');
   const B = env('TRACEPROP_RELAY_B');
@@ -175,7 +179,7 @@ test('W3C baggage from OTel JS crosses two C++ hops intact', async () => {
   assert.ok(header.includes('exp=b;ttl=30;internal'), header);
 });
 
-test('several baggage headers, OWS and properties are combined by C++', async () => {
+test('several baggage headers, OWS and properties are combined by C++', LIMIT, async () => {
   otel.usePropagators('tracecontext,baggage');
   const A = env('TRACEPROP_RELAY_A');
   const parent = remoteParent();
@@ -196,7 +200,7 @@ test('several baggage headers, OWS and properties are combined by C++', async ()
   assert.equal(hops[0].trace_id, trace.getSpanContext(parent).traceId);
 });
 
-test('64 baggage members (the W3C minimum) cross a C++ hop', async () => {
+test('64 baggage members (the W3C minimum) cross a C++ hop', LIMIT, async () => {
   otel.usePropagators('tracecontext,baggage');
   const A = env('TRACEPROP_RELAY_A');
   // 64 members, ~6.7 KB of header: under gRPC C++ 1.51's default 8 KiB
@@ -219,7 +223,7 @@ for (const variant of [
   { name: 'b3multi', formats: 'b3multi,baggage', relay: 'TRACEPROP_RELAY_B3MULTI', service: 'b3multi' },
 ]) {
   for (const sampled of [true, false]) {
-    test(`OTel JS ${variant.name} -> C++ -> OTel JS, sampled=${sampled}, with baggage`, async () => {
+    test(`OTel JS ${variant.name} -> C++ -> OTel JS, sampled=${sampled}, with baggage`, LIMIT, async () => {
       otel.usePropagators(variant.formats);
       const relay = env(variant.relay);
       const parent = withBaggage(remoteParent({ sampled }), BAGGAGE);
@@ -276,7 +280,7 @@ for (const variant of [
   }
 }
 
-test('a trace entering C++ as B3 leaves as B3 and W3C with the same ids', async () => {
+test('a trace entering C++ as B3 leaves as B3 and W3C with the same ids', LIMIT, async () => {
   // The C++ hop reads b3,tracecontext,baggage (first valid wins) and
   // writes all three; the Node relay reads W3C only.
   otel.usePropagators('tracecontext,baggage');
@@ -299,7 +303,7 @@ test('a trace entering C++ as B3 leaves as B3 and W3C with the same ids', async 
 
 // --- B3 forms OpenTelemetry JS never sends, written by hand ---
 
-test('a 64-bit B3 trace id is left-padded to 128 bits (single and multi)', async () => {
+test('a 64-bit B3 trace id is left-padded to 128 bits (single and multi)', LIMIT, async () => {
   otel.usePropagators('b3');
   const short = randomHex(16);
   const spanId = randomHex(16);
@@ -320,7 +324,7 @@ test('a 64-bit B3 trace id is left-padded to 128 bits (single and multi)', async
   }
 });
 
-test('B3 debug (b3 "d", x-b3-flags: 1) is continued as sampled', async (t) => {
+test('B3 debug (b3 "d", x-b3-flags: 1) is continued as sampled', LIMIT, async (t) => {
   otel.usePropagators('b3');
   const none = injectWith(ROOT_CONTEXT, 'none');
   const traceId = randomHex(32);
@@ -343,7 +347,7 @@ test('B3 debug (b3 "d", x-b3-flags: 1) is continued as sampled', async (t) => {
   }
 });
 
-test('"b3: 0" (deny without ids) starts an unsampled trace in C++', async () => {
+test('"b3: 0" (deny without ids) starts an unsampled trace in C++', LIMIT, async () => {
   otel.usePropagators('b3');
   const none = injectWith(ROOT_CONTEXT, 'none');
   for (const [relay, deny] of [
@@ -388,7 +392,7 @@ for (const variant of [
   { formats: 'b3multi,baggage', relay: 'TRACEPROP_RELAY_B3MULTI' },
   { formats: 'tracecontext,baggage', relay: 'TRACEPROP_RELAY_B' },
 ]) {
-  test(`relay_client (${variant.formats}) -> OTel JS -> C++ -> OTel JS`, async () => {
+  test(`relay_client (${variant.formats}) -> OTel JS -> C++ -> OTel JS`, LIMIT, async () => {
     otel.usePropagators(variant.formats);
     const relay = env(variant.relay);
     const out = await runRelayClient(
