@@ -5,10 +5,13 @@
 #
 # Builds the relay example programs in BUILD_DIR (configured with
 # cmake+ninja if needed; default build-interop), installs the pinned npm
-# packages of tests/interop with `npm ci`, starts C++ relays (two sync, one
-# async, one callback server) on free loopback ports, runs `node --test` (tests/interop/interop.test.js), and
-# stops everything it started, also on failure or Ctrl-C. Exit status is the
-# test's. JOBS (default 2) bounds the build.
+# packages of tests/interop with `npm ci`, starts C++ relays on free
+# loopback ports (two sync, one async, one callback server with the default
+# formats; three more with OTEL_PROPAGATORS set to B3 variants), runs
+# `node --test` on tests/interop/interop.test.js (W3C Trace Context) and
+# propagators.test.js (B3 and W3C Baggage against OpenTelemetry JS's own
+# propagators), and stops everything it started, also on failure or Ctrl-C.
+# Exit status is the tests'. JOBS (default 2) bounds the build.
 set -euo pipefail
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
 BUILD_DIR=$(realpath -m "${1:-${BUILD_DIR:-$ROOT/build-interop}}")
@@ -43,12 +46,25 @@ procs_start async "$BUILD_DIR/examples/async_server/async_server" --port 0 --nam
 export TRACEPROP_RELAY_ASYNC=$PROCS_ADDR
 procs_start callback "$BUILD_DIR/examples/callback_server/callback_server" --port 0 --name callback
 export TRACEPROP_RELAY_CALLBACK=$PROCS_ADDR
+# The same programs reading and writing other formats (OTEL_PROPAGATORS,
+# as every example honours it), one per server API style.
+procs_start b3 env OTEL_PROPAGATORS=b3,baggage \
+  "$BIN/relay_server" --port 0 --name b3
+export TRACEPROP_RELAY_B3=$PROCS_ADDR
+procs_start b3multi env OTEL_PROPAGATORS=b3multi,baggage \
+  "$BUILD_DIR/examples/async_server/async_server" --port 0 --name b3multi
+export TRACEPROP_RELAY_B3MULTI=$PROCS_ADDR
+procs_start b3-w3c env OTEL_PROPAGATORS=b3,tracecontext,baggage \
+  "$BUILD_DIR/examples/callback_server/callback_server" --port 0 --name b3-w3c
+export TRACEPROP_RELAY_B3_W3C=$PROCS_ADDR
 export TRACEPROP_RELAY_CLIENT=$BIN/relay_client
 echo "--- relays: relay-a $TRACEPROP_RELAY_A, relay-b $TRACEPROP_RELAY_B (sync)," \
-  "async $TRACEPROP_RELAY_ASYNC, callback $TRACEPROP_RELAY_CALLBACK"
+  "async $TRACEPROP_RELAY_ASYNC, callback $TRACEPROP_RELAY_CALLBACK;" \
+  "b3 $TRACEPROP_RELAY_B3, b3multi $TRACEPROP_RELAY_B3MULTI, b3-w3c $TRACEPROP_RELAY_B3_W3C"
 
 status=0
-(cd tests/interop && node --test --test-reporter=spec interop.test.js) || status=$?
+(cd tests/interop && node --test --test-reporter=spec interop.test.js propagators.test.js) ||
+  status=$?
 if ((status != 0)); then
   for log in "$PROCS_DIR"/*.log; do
     echo "--- $(basename "$log")"

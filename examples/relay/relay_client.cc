@@ -13,6 +13,8 @@
 // (ClientOptions::start_root_when_no_context = false leaves them alone),
 // which is how scripts feed hand-written or malformed headers to a relay.
 // --traceparent takes a comma-separated list: one metadata value each.
+// --baggage 'k=v,...' makes those members current baggage for the call:
+// parsed and re-formatted by traceprop (W3C Baggage), not sent verbatim.
 //
 // --concurrent N sends N calls at once (each in a trace of its own) and
 // prints how they ended ("N calls: OK=n CANCELLED=n ..."), for load and
@@ -62,6 +64,10 @@ ABSL_FLAG(std::vector<std::string>, traceparent, {},
 ABSL_FLAG(std::string, tracestate, "",
           "send this tracestate value verbatim (implies no trace of our own)");
 ABSL_FLAG(bool, unsampled, false, "start the trace with sampled=0");
+ABSL_FLAG(std::string, baggage, "",
+          "a W3C baggage header value: its members are current (a "
+          "BaggageScope) while the client calls, so traceprop re-formats "
+          "and sends them in the formats OTEL_PROPAGATORS names");
 ABSL_FLAG(bool, json, false, "print the reply as JSON on stdout");
 ABSL_FLAG(int, deadline_ms, 10000, "deadline of the call");
 ABSL_FLAG(int, hold_ms, 0,
@@ -239,6 +245,9 @@ int main(int argc, char** argv) {
     root_context = root.context();
   }
   traceprop::ContextScope scope(root_context);
+  const std::string baggage_header = absl::GetFlag(FLAGS_baggage);
+  traceprop::BaggageScope baggage(
+      traceprop::Baggage::Parse({absl::string_view(baggage_header)}));
 
   spdlog::info("calling {} with route [{}]", route[0],
                absl::StrJoin(request.route(), ","));

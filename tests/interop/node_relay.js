@@ -3,7 +3,11 @@
 // otel_setup.js), implementing examples/proto/relay.proto exactly like the
 // C++ relay_server: it reports what it received and the server span it ran
 // under, then forwards along the rest of the route with an instrumented
-// client.
+// client. The formats it reads and writes are the process's propagators
+// (OTEL_PROPAGATORS, see otel_setup.js); the baggage it received is in the
+// handler's context, so the instrumented client sends it on to the next
+// hop. Each call's metadata and extracted baggage are also kept in
+// `relay.received` (the Hop message has no field for them).
 
 require('./otel_setup');
 const path = require('node:path');
@@ -37,10 +41,32 @@ function joined(metadata, key) {
   return metadata.get(key).map(String).join(',');
 }
 
+// baggageEntries lists the baggage of `ctx` as [{key, value, metadata}]
+// (metadata: the raw property string, '' when none).
+function baggageEntries(ctx) {
+  const bag = propagation.getBaggage(ctx);
+  if (!bag) return [];
+  return bag.getAllEntries().map(([key, entry]) => ({
+    key,
+    value: entry.value,
+    metadata: entry.metadata ? entry.metadata.toString() : '',
+  }));
+}
+
+// metadataObject copies text metadata into {key: [values]}.
+function metadataObject(metadata) {
+  const out = {};
+  for (const key of Object.keys(metadata.getMap())) {
+    if (!key.endsWith('-bin')) out[key] = metadata.get(key).map(String);
+  }
+  return out;
+}
+
 // startNodeRelay listens on 127.0.0.1:0 and resolves with
 // { address, server, close() }.
 function startNodeRelay(name) {
   const server = new grpc.Server();
+  const received = [];  // {span_id, metadata, baggage} per call, in order
   server.addService(relayPkg.Relay.service, {
     Forward(call, callback) {
       const md = call.metadata;
@@ -61,6 +87,11 @@ function startNodeRelay(name) {
         parent_span_id: remote ? remote.spanId : '',
         sampled: sc ? (sc.traceFlags & 1) === 1 : false,
       };
+      received.push({
+        span_id: hop.span_id,
+        metadata: metadataObject(md),
+        baggage: baggageEntries(context.active()),
+      });
       const route = call.request.route || [];
       if (route.length === 0) {
         callback(null, { hops: [hop] });
@@ -92,10 +123,14 @@ function startNodeRelay(name) {
       resolve({
         address: `127.0.0.1:${port}`,
         server,
+        received,
+        // receivedBy returns what the call whose server span is `spanId`
+        // received (undefined if no such call).
+        receivedBy: (spanId) => received.find((r) => r.span_id === spanId),
         close: () => new Promise((res) => server.tryShutdown(() => res())),
       });
     });
   });
 }
 
-module.exports = { startNodeRelay, newClient, forward, grpc, context };
+module.exports = { startNodeRelay, newClient, forward, grpc, context, baggageEntries };
