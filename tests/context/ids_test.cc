@@ -1,9 +1,11 @@
 #include "traceprop/context/ids.h"
 
+#include <cstring>
 #include <string>
 
 #include "absl/container/flat_hash_set.h"
 #include "gtest/gtest.h"
+#include "traceprop/context/internal/hex.h"
 
 namespace traceprop {
 namespace {
@@ -108,6 +110,52 @@ TEST(TraceFlagsTest, UnknownBitsAreKeptButNotSent) {
   EXPECT_EQ(f.value(), 0xff);
   EXPECT_EQ(f.WireValue(), 0x03);
   EXPECT_EQ(TraceFlags(0x04).WireValue(), 0x00);
+}
+
+}  // namespace
+}  // namespace traceprop
+
+namespace traceprop {
+namespace {
+
+// The word-at-a-time hex codec against the byte table, for every byte
+// value at every position of a word.
+TEST(HexCodecTest, DecodeEightAtATimeMatchesTheTable) {
+  const std::string valid = "0123456789abcdef";
+  for (int pos = 0; pos < 8; ++pos) {
+    for (int c = 0; c < 256; ++c) {
+      char in[9] = "9a0fe3c1";
+      in[pos] = static_cast<char>(c);
+      const bool is_hex = valid.find(static_cast<char>(c)) != std::string::npos;
+      uint8_t fast[4] = {0, 0, 0, 0};
+      ASSERT_EQ(internal::DecodeLowerHex8(in, fast), is_hex)
+          << "byte " << c << " at " << pos;
+      if (!is_hex) continue;
+      uint8_t slow[4];
+      for (int i = 0; i < 4; ++i) {
+        slow[i] = static_cast<uint8_t>(
+            internal::kHexTable.value[static_cast<unsigned char>(in[2 * i])]
+                << 4 |
+            internal::kHexTable.value[static_cast<unsigned char>(in[2 * i + 1])]);
+      }
+      EXPECT_EQ(0, std::memcmp(fast, slow, 4)) << "byte " << c << " at " << pos;
+    }
+  }
+}
+
+TEST(HexCodecTest, EncodeFourAtATimeMatchesTheTable) {
+  for (int pos = 0; pos < 4; ++pos) {
+    for (int b = 0; b < 256; ++b) {
+      uint8_t in[4] = {0x00, 0x9f, 0xa0, 0xff};
+      in[pos] = static_cast<uint8_t>(b);
+      char out[8];
+      internal::EncodeLowerHex4(in, out);
+      for (int i = 0; i < 4; ++i) {
+        EXPECT_EQ(out[2 * i], internal::kHexPairs.text[2 * in[i]]);
+        EXPECT_EQ(out[2 * i + 1], internal::kHexPairs.text[2 * in[i] + 1]);
+      }
+    }
+  }
 }
 
 }  // namespace
