@@ -179,8 +179,11 @@ class ClientInterceptor final : public Interceptor {
         // Ours wins over anything the application set (see tracing.h): one
         // traceparent and at most one tracestate leave, and they describe
         // the same context.
-        md->erase(kTraceParent);
-        md->erase(kTraceState);
+        const bool stale = !md->empty();  // usually none: skip the lookups
+        if (stale) {
+          md->erase(kTraceParent);
+          md->erase(kTraceState);
+        }
         std::string traceparent(kTraceParentSize, '0');
         FormatTraceParentTo(call_.trace_id(), call_.span_id(), call_.flags(),
                             traceparent.data());
@@ -193,7 +196,7 @@ class ClientInterceptor final : public Interceptor {
             md->emplace(kTraceState, std::move(tracestate));
         }
         if (plan_->baggage) {
-          md->erase(kBaggage);
+          if (stale) md->erase(kBaggage);
           if (!call_.baggage().empty()) {
             std::string baggage = call_.baggage().ToHeader();
             if (!baggage.empty()) md->emplace(kBaggage, std::move(baggage));

@@ -37,11 +37,12 @@ struct HexPairs {
 };
 inline constexpr HexPairs kHexPairs{};
 
-// Eight characters or bytes at a time in a 64-bit word ("SWAR") on
-// little-endian machines: the ids are 16 and 8 bytes. Kept because the
-// table loop alone costs ~430 instructions per traceparent parse and ~200
-// per format, against issue 13's <= 1,000 for all of traceprop's per-call
-// work; this brings them to ~150 and ~110 (callgrind, per call).
+// Decoding eight characters at a time in a 64-bit word ("SWAR") on
+// little-endian machines: the ids are 32 and 16 characters. Kept because it
+// takes a traceparent parse from ~505 to ~390 instructions (callgrind, per
+// call) against issue 13's <= 1,000 for all of traceprop's per-call work.
+// (Encoding four bytes per word measured 203 against the pair table's 209:
+// not kept.)
 #if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
 #define TRACEPROP_HEX_SWAR 1
 #else
@@ -59,8 +60,12 @@ inline bool DecodeLowerHex8(const char* in, uint8_t* out) {
   // Per byte, with the high bit clear: ((x | 0x80) - c) has the high bit
   // set iff x >= c, and ((c | 0x80) - x) iff x <= c; no borrow crosses
   // bytes. A byte with the high bit set is never hex.
-  const auto ge = [x](uint64_t c) { return ((x | kHighs) - c * kOnes) & kHighs; };
-  const auto le = [x](uint64_t c) { return (((c * kOnes) | kHighs) - x) & kHighs; };
+  const auto ge = [x](uint64_t c) {
+    return ((x | kHighs) - c * kOnes) & kHighs;
+  };
+  const auto le = [x](uint64_t c) {
+    return (((c * kOnes) | kHighs) - x) & kHighs;
+  };
   const uint64_t hex = (ge('0') & le('9')) | (ge('a') & le('f'));
   if ((x & kHighs) != 0 || hex != kHighs) return false;
   // '0'..'9' -> low nibble; 'a'..'f' (bit 6 set) -> low nibble + 9.
@@ -73,24 +78,6 @@ inline bool DecodeLowerHex8(const char* in, uint8_t* out) {
   const uint32_t bytes = static_cast<uint32_t>(t);
   std::memcpy(out, &bytes, 4);
   return true;
-}
-
-// EncodeLowerHex4 writes 8 lowercase hex characters for 4 bytes.
-inline void EncodeLowerHex4(const uint8_t* in, char* out) {
-  uint32_t bytes;
-  std::memcpy(&bytes, in, 4);
-  uint64_t t = bytes;
-  // Byte k to the low byte of 16-bit lane k.
-  t = (t | (t << 16)) & 0x0000ffff0000ffffULL;
-  t = (t | (t << 8)) & 0x00ff00ff00ff00ffULL;
-  // High nibble first (lower address), then the low nibble.
-  const uint64_t n =
-      ((t >> 4) & 0x000f000f000f000fULL) | ((t & 0x000f000f000f000fULL) << 8);
-  // Per byte: n + 0x76 has the high bit set iff n >= 10 ('a' - '0' - 10 =
-  // 39 more).
-  const uint64_t letters = (((n + 0x76 * kOnes) & kHighs) >> 7) * 39;
-  const uint64_t chars = n + '0' * kOnes + letters;
-  std::memcpy(out, &chars, 8);
 }
 
 // DecodeLowerHex decodes `n` hex characters (n even) into n/2 bytes at `out`.
@@ -115,11 +102,7 @@ inline bool DecodeLowerHex(const char* in, size_t n, uint8_t* out) {
 
 // EncodeLowerHex writes 2*n lowercase hex characters for `n` bytes.
 inline void EncodeLowerHex(const uint8_t* in, size_t n, char* out) {
-  size_t i = 0;
-#if TRACEPROP_HEX_SWAR
-  for (; i + 4 <= n; i += 4) EncodeLowerHex4(in + i, out + 2 * i);
-#endif
-  for (; i < n; ++i) {
+  for (size_t i = 0; i < n; ++i) {
     std::memcpy(out + 2 * i, &kHexPairs.text[2 * in[i]], 2);
   }
 }

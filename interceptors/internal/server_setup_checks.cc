@@ -54,9 +54,10 @@ PointerSet& LiveMarkers() {
   return *set;
 }
 
-using Creators = std::vector<std::unique_ptr<ServerInterceptorFactoryInterface>>;
+using Creators = ServerInterceptorCreators;
 
-using MakeTracing = std::function<std::unique_ptr<ServerInterceptorFactoryInterface>()>;
+using MakeTracing =
+    std::function<std::unique_ptr<ServerInterceptorFactoryInterface>()>;
 
 // PutTracingFirst makes a traceprop factory the first creator: the one in
 // the list if there is one (earlier ones are dropped), else a new one.
