@@ -1,7 +1,8 @@
 """python_relay - a traceprop.examples.Relay server in Python, instrumented
 the way grpcio services are: opentelemetry-instrumentation-grpc's server and
-client instrumentors, the OTel Python SDK and the W3C TraceContext
-propagator. Same contract as tests/interop/node_relay.js and the C++
+client instrumentors, the OTel Python SDK and the propagators
+OTEL_PROPAGATORS names (the SDK reads it; unset: tracecontext,baggage; b3
+and b3multi come from opentelemetry-propagator-b3). Same contract as tests/interop/node_relay.js and the C++
 relay_server: it reports what trace context it received and the server span
 it ran under, then forwards the rest of the route.
 
@@ -29,7 +30,6 @@ from opentelemetry.instrumentation.grpc import (
 )
 from opentelemetry.sdk.resources import Resource
 from opentelemetry.sdk.trace import TracerProvider
-from opentelemetry.trace.propagation.tracecontext import TraceContextTextMapPropagator
 
 
 def setup_tracing(name):
@@ -42,7 +42,8 @@ def setup_tracing(name):
 
         provider.add_span_processor(BatchSpanProcessor(OTLPSpanExporter()))
     trace.set_tracer_provider(provider)
-    propagate.set_global_textmap(TraceContextTextMapPropagator())
+    # The global propagator is what OTEL_PROPAGATORS says (opentelemetry.
+    # propagate reads it at import, as Python services rely on).
     # Patches grpc.server and grpc.insecure_channel: server spans around
     # every handler, client spans (and injected headers) on every call.
     GrpcInstrumentorServer().instrument()
