@@ -213,13 +213,16 @@ OTEL_PROPAGATORS=b3multi start_relay python-b3 TRACEPROP_PYTHON_B3 "${PY[@]}" --
   --name python-b3
 
 # Consistent probability sampling at one ratio: traceprop's TraceIdRatio
-# sampler and OpenTelemetry Java contrib's consistent56 sampler, each
-# deciding every span itself (not parent-based).
+# sampler, OpenTelemetry Java contrib's consistent56 sampler and the Python
+# SDK's experimental composite sampler, each deciding every span itself
+# (not parent-based).
 export TRACEPROP_SAMPLING_RATIO=${TRACEPROP_SAMPLING_RATIO:-0.25}
 OTEL_TRACES_SAMPLER=traceidratio OTEL_TRACES_SAMPLER_ARG=$TRACEPROP_SAMPLING_RATIO \
   start_relay cpp-ratio TRACEPROP_CPP_RATIO "$BIN/relay/relay_server" --port 0 --name cpp-ratio
 start_relay java-ratio TRACEPROP_JAVA_RATIO java -cp "$JAVA_CP" traceprop.interop.JavaRelay \
   --port 0 --name java-ratio --consistent_ratio "$TRACEPROP_SAMPLING_RATIO"
+start_relay python-ratio TRACEPROP_PYTHON_RATIO "${PY[@]}" --port 0 --name python-ratio \
+  --consistent_ratio "$TRACEPROP_SAMPLING_RATIO"
 
 export TRACEPROP_RELAY_CLIENT=$BIN/relay/relay_client
 echo "--- relays: cpp-sync $TRACEPROP_CPP_SYNC, cpp-sync-b $TRACEPROP_CPP_SYNC_B," \
@@ -228,7 +231,7 @@ echo "--- relays: cpp-sync $TRACEPROP_CPP_SYNC, cpp-sync-b $TRACEPROP_CPP_SYNC_B
   "B3: cpp-b3 $TRACEPROP_CPP_B3, cpp-b3-async $TRACEPROP_CPP_B3_ASYNC, go-b3 $TRACEPROP_GO_B3," \
   "java-b3 $TRACEPROP_JAVA_B3, python-b3 $TRACEPROP_PYTHON_B3;" \
   "sampling at $TRACEPROP_SAMPLING_RATIO: cpp-ratio $TRACEPROP_CPP_RATIO," \
-  "java-ratio $TRACEPROP_JAVA_RATIO"
+  "java-ratio $TRACEPROP_JAVA_RATIO, python-ratio $TRACEPROP_PYTHON_RATIO"
 [[ $JAEGER == 1 ]] && echo "--- every relay and relay_client exports to Jaeger ($JAEGER_QUERY)"
 
 status=0

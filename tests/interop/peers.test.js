@@ -13,8 +13,9 @@
 //                                             tracecontext,baggage,b3,b3multi
 //   TRACEPROP_GO_B3 (b3), TRACEPROP_JAVA_B3, TRACEPROP_PYTHON_B3 (b3multi)
 //                                             peers speaking only B3
-//   TRACEPROP_CPP_RATIO, TRACEPROP_JAVA_RATIO C++ TraceIdRatio and Java
-//   TRACEPROP_SAMPLING_RATIO                  contrib consistent56 samplers
+//   TRACEPROP_CPP_RATIO, TRACEPROP_JAVA_RATIO, C++ TraceIdRatio, Java contrib
+//   TRACEPROP_PYTHON_RATIO                    consistent56 and Python SDK
+//   TRACEPROP_SAMPLING_RATIO                  composite samplers at this ratio
 // The JavaScript relay (node_relay.js) and a sink (a last hop that records
 // the metadata it received) run in this process.
 //
@@ -92,6 +93,7 @@ before(async () => {
     'python-b3': env('TRACEPROP_PYTHON_B3'),
     'cpp-ratio': env('TRACEPROP_CPP_RATIO'),
     'java-ratio': env('TRACEPROP_JAVA_RATIO'),
+    'python-ratio': env('TRACEPROP_PYTHON_RATIO'),
     sink: sink.address,
   };
 });
@@ -411,14 +413,20 @@ test('a B3 chain (C++ and peers speaking only b3/b3multi) keeps one trace', asyn
 });
 
 // Consistent probability sampling (OTel's TraceState probability-sampling
-// specification): traceprop's TraceIdRatioSampler and OpenTelemetry Java
-// contrib's consistent56 sampler, both at TRACEPROP_SAMPLING_RATIO and
-// each deciding every span on its own (neither is parent-based), receive
-// the same traces (traceparent sampled=0 with the W3C `random` flag; half
-// with an explicit `ot=rv` randomness) and must keep exactly the same ones:
-// those whose randomness is at least the threshold (1 - ratio) * 2^56,
-// computed here independently. What each sends on records the threshold
-// as `ot=th` when it samples, and none when it does not.
+// specification): traceprop's TraceIdRatioSampler, OpenTelemetry Java
+// contrib's consistent56 sampler and the Python SDK's experimental
+// composite sampler, all at TRACEPROP_SAMPLING_RATIO and each deciding
+// every span on its own (none is parent-based), receive the same traces
+// (traceparent sampled=0 with the W3C `random` flag; half with an explicit
+// `ot=rv` randomness) and must keep exactly the same ones: those whose
+// randomness is at least the threshold (1 - ratio) * 2^56, computed here
+// independently. What each sends on records the threshold as `ot=th` when
+// it samples, and none when it does not.
+//
+// Python's departure, asserted as it is: its SDK does not hand the parent's
+// tracestate to the sampler, so Python ignores `ot=rv` (it decides on the
+// trace id's bits) and sends on only `ot=th`, dropping `rv`. So the traces
+// with `rv` go through C++ and Java first and end at Python.
 const N_SAMPLING = 240;
 function otSub(tracestate, key) {
   const ot = tracestate.split(',').map((x) => x.trim()).find((x) => x.startsWith('ot='));
@@ -427,45 +435,63 @@ function otSub(tracestate, key) {
   return sub === undefined ? undefined : sub.slice(key.length + 1);
 }
 
-test('C++ and Java (contrib consistent56) keep the same traces at the same ratio', async (t) => {
-  const ratio = Number(env('TRACEPROP_SAMPLING_RATIO'));
-  assert.ok(ratio > 0 && ratio < 1, `TRACEPROP_SAMPLING_RATIO=${ratio}`);
-  const threshold = BigInt(Math.round((1 - ratio) * 2 ** 56));
-  const th = threshold.toString(16).padStart(14, '0').replace(/0+$/, '') || '0';
-  const cases = [];
-  for (let i = 0; i < N_SAMPLING; i++) {
-    const traceId = crypto.randomBytes(16).toString('hex');
-    const rv = i % 2 ? crypto.randomBytes(7).toString('hex') : undefined;
-    const randomness = BigInt(`0x${rv ?? traceId.slice(18)}`);
-    cases.push({ traceId, rv, expected: randomness >= threshold,
-      names: i % 4 < 2 ? ['cpp-ratio', 'java-ratio', 'cpp-sync'] :
-        ['java-ratio', 'cpp-ratio', 'cpp-sync'] });
-  }
-  const decisions = { 'cpp-ratio': new Set(), 'java-ratio': new Set() };
-  const check = async (c) => {
-    const args = ['--traceparent', `00-${c.traceId}-${crypto.randomBytes(8).toString('hex')}-02`];
-    if (c.rv) args.push('--tracestate', `ot=rv:${c.rv}`);
-    const out = await relay(c.names, args);
-    for (let i = 0; i < 2; i++) {
-      const h = out.hops[i];
-      const next = out.hops[i + 1];
-      const at = `trace ${c.traceId}${c.rv ? ` rv ${c.rv}` : ''}: ${where(out.hops, i)}`;
-      assert.equal(h.trace_id, c.traceId, `${at}: trace id`);
-      if (h.sampled) decisions[h.service].add(c.traceId);
-      assert.equal(h.sampled, c.expected, `${at}: sampled=${h.sampled}, the ` +
-        `specification says ${c.expected}`);
-      const flags = parseInt(TRACEPARENT.exec(next.traceparent)[3], 16);
-      assert.equal((flags & 1) === 1, c.expected, `${at}: sent sampled flag ${flags}`);
-      assert.equal(otSub(next.tracestate, 'th'), c.expected ? th : undefined,
-        `${at}: sent tracestate ${JSON.stringify(next.tracestate)}`);
-      assert.equal(otSub(next.tracestate, 'rv'), c.rv, `${at}: ot=rv not kept`);
+test('C++, Java and Python consistent samplers keep the same traces at the same ratio',
+  async (t) => {
+    const ratio = Number(env('TRACEPROP_SAMPLING_RATIO'));
+    assert.ok(ratio > 0 && ratio < 1, `TRACEPROP_SAMPLING_RATIO=${ratio}`);
+    const threshold = BigInt(Math.round((1 - ratio) * 2 ** 56));
+    const th = threshold.toString(16).padStart(14, '0').replace(/0+$/, '') || '0';
+    const ORDERS = [['cpp-ratio', 'java-ratio', 'python-ratio'],
+      ['java-ratio', 'python-ratio', 'cpp-ratio'], ['python-ratio', 'cpp-ratio', 'java-ratio']];
+    const RV_ORDERS = [['cpp-ratio', 'java-ratio', 'python-ratio'],
+      ['java-ratio', 'cpp-ratio', 'python-ratio']];
+    const cases = [];
+    for (let i = 0; i < N_SAMPLING; i++) {
+      const traceId = crypto.randomBytes(16).toString('hex');
+      const rv = i % 2 ? crypto.randomBytes(7).toString('hex') : undefined;
+      const byTraceId = BigInt(`0x${traceId.slice(18)}`) >= threshold;
+      const expected = rv ? BigInt(`0x${rv}`) >= threshold : byTraceId;
+      const order = rv ? RV_ORDERS[(i >> 1) % 2] : ORDERS[(i >> 1) % 3];
+      cases.push({ traceId, rv, expected, byTraceId, names: [...order, 'cpp-sync'] });
     }
-  };
-  // Four relay_client processes at a time.
-  for (let i = 0; i < cases.length; i += 4) await Promise.all(cases.slice(i, i + 4).map(check));
-  const kept = decisions['cpp-ratio'];
-  assert.deepEqual([...decisions['java-ratio']].sort(), [...kept].sort(), 'sampled sets');
-  const expected = cases.filter((c) => c.expected).length;
-  assert.ok(expected > 0 && expected < N_SAMPLING, `${expected} of ${N_SAMPLING} expected`);
-  t.diagnostic(`ratio ${ratio} (th:${th}): both kept the same ${kept.size} of ${N_SAMPLING} traces`);
-});
+    const kept = { 'cpp-ratio': new Set(), 'java-ratio': new Set(), 'python-ratio': new Set() };
+    let pythonRvDiffers = 0;
+    const check = async (c) => {
+      const args = ['--traceparent',
+        `00-${c.traceId}-${crypto.randomBytes(8).toString('hex')}-02`];
+      if (c.rv) args.push('--tracestate', `ot=rv:${c.rv}`);
+      const out = await relay(c.names, args);
+      for (let i = 0; i < 3; i++) {
+        const h = out.hops[i];
+        const next = out.hops[i + 1];
+        const at = `trace ${c.traceId}${c.rv ? ` rv ${c.rv}` : ''}: ${where(out.hops, i)}`;
+        const pyRv = h.service === 'python-ratio' && c.rv !== undefined; // the departure
+        const expected = pyRv ? c.byTraceId : c.expected;
+        assert.equal(h.trace_id, c.traceId, `${at}: trace id`);
+        if (h.sampled) kept[h.service].add(c.traceId);
+        assert.equal(h.sampled, expected, `${at}: sampled=${h.sampled}, expected ${expected}`);
+        if (pyRv && h.sampled !== c.expected) pythonRvDiffers++;
+        const flags = parseInt(TRACEPARENT.exec(next.traceparent)[3], 16);
+        assert.equal((flags & 1) === 1, expected, `${at}: sent sampled flag ${flags}`);
+        assert.equal(otSub(next.tracestate, 'th'), expected ? th : undefined,
+          `${at}: sent tracestate ${JSON.stringify(next.tracestate)}`);
+        assert.equal(otSub(next.tracestate, 'rv'), pyRv ? undefined : c.rv,
+          `${at}: sent tracestate ${JSON.stringify(next.tracestate)} (ot=rv)`);
+      }
+    };
+    // Four relay_client processes at a time.
+    for (let i = 0; i < cases.length; i += 4) {
+      await Promise.all(cases.slice(i, i + 4).map(check));
+    }
+    const sorted = (set) => [...set].sort();
+    assert.deepEqual(sorted(kept['java-ratio']), sorted(kept['cpp-ratio']), 'C++ and Java');
+    const noRv = new Set(cases.filter((c) => !c.rv).map((c) => c.traceId));
+    assert.deepEqual(sorted(kept['python-ratio']).filter((id) => noRv.has(id)),
+      sorted(kept['cpp-ratio']).filter((id) => noRv.has(id)), 'C++ and Python (no ot=rv)');
+    const expected = cases.filter((c) => c.expected).length;
+    assert.ok(expected > 0 && expected < N_SAMPLING, `${expected} of ${N_SAMPLING} expected`);
+    t.diagnostic(`ratio ${ratio} (th:${th}): C++ and Java kept the same ` +
+      `${kept['cpp-ratio'].size} of ${N_SAMPLING} traces, Python the same of the ` +
+      `${noRv.size} without ot=rv; with ot=rv Python decided ${pythonRvDiffers} of ` +
+      `${N_SAMPLING - noRv.size} otherwise (it ignores rv)`);
+  });
