@@ -217,8 +217,12 @@ OTEL_PROPAGATORS=b3multi start_relay python-b3 TRACEPROP_PYTHON_B3 "${PY[@]}" --
 # SDK's experimental composite sampler, each deciding every span itself
 # (not parent-based).
 export TRACEPROP_SAMPLING_RATIO=${TRACEPROP_SAMPLING_RATIO:-0.25}
-OTEL_TRACES_SAMPLER=traceidratio OTEL_TRACES_SAMPLER_ARG=$TRACEPROP_SAMPLING_RATIO \
-  start_relay cpp-ratio TRACEPROP_CPP_RATIO "$BIN/relay/relay_server" --port 0 --name cpp-ratio
+# The C++ examples install spans (and so the sampler) only when an exporter
+# is configured (example_tracing.h): without Jaeger, exporter "none".
+ratio_exporter=otlp
+[[ $JAEGER == 1 ]] || ratio_exporter=none
+OTEL_TRACES_EXPORTER=$ratio_exporter OTEL_TRACES_SAMPLER=traceidratio \
+  OTEL_TRACES_SAMPLER_ARG=$TRACEPROP_SAMPLING_RATIO start_relay cpp-ratio TRACEPROP_CPP_RATIO "$BIN/relay/relay_server" --port 0 --name cpp-ratio
 start_relay java-ratio TRACEPROP_JAVA_RATIO java -cp "$JAVA_CP" traceprop.interop.JavaRelay \
   --port 0 --name java-ratio --consistent_ratio "$TRACEPROP_SAMPLING_RATIO"
 start_relay python-ratio TRACEPROP_PYTHON_RATIO "${PY[@]}" --port 0 --name python-ratio \
