@@ -161,40 +161,82 @@ fi
 source "$ROOT/examples/relay/procs.sh"
 procs_init "$(mktemp -d "${TMPDIR:-/tmp}/traceprop-peers.XXXXXX")"
 BIN=$BUILD_DIR/examples
-procs_start cpp-sync "$BIN/relay/relay_server" --port 0 --name cpp-sync
-export TRACEPROP_CPP_SYNC=$PROCS_ADDR
-procs_start cpp-sync-b "$BIN/relay/relay_server" --port 0 --name cpp-sync-b
-export TRACEPROP_CPP_SYNC_B=$PROCS_ADDR
-procs_start cpp-async "$BIN/async_server/async_server" --port 0 --name cpp-async
-export TRACEPROP_CPP_ASYNC=$PROCS_ADDR
-procs_start cpp-callback "$BIN/callback_server/callback_server" --port 0 --name cpp-callback
-export TRACEPROP_CPP_CALLBACK=$PROCS_ADDR
-PEER_PIDS=()
+J=$ROOT/tests/interop/java/target
+JAVA_CP="$J/classes:$(cat "$J/classpath.txt")"
+RELAY_PIDS=()  # every relay: stopped (and so flushed) before Jaeger is queried
+# start_relay NAME VAR CMD... — starts a relay, exports VAR=its address.
+start_relay() {
+  local name=$1 var=$2
+  shift 2
+  procs_start "$name" "$@"
+  export "$var=$PROCS_ADDR"
+  RELAY_PIDS+=("${PROCS_PIDS[-1]}")
+}
+
+# Jaeger first, so that every program below — C++ relays, peers and each
+# relay_client — exports its spans to it from its first call on.
 if [[ $JAEGER == 1 ]]; then
   export JAEGER_OTLP_GRPC_PORT=${JAEGER_OTLP_GRPC_PORT:-4317}
   export JAEGER_QUERY_HTTP_PORT=${JAEGER_QUERY_HTTP_PORT:-16686}
   PROCS_READY='*Everything is ready*' procs_start jaeger "$PEERS/jaeger" \
     --config "$ROOT/tests/interop/jaeger/config.yaml"
   export JAEGER_QUERY=http://127.0.0.1:$JAEGER_QUERY_HTTP_PORT
-  # Only the peers export (set after the C++ relays started).
   export OTEL_EXPORTER_OTLP_ENDPOINT=http://127.0.0.1:$JAEGER_OTLP_GRPC_PORT
 fi
-procs_start go "$PEERS/go_relay" --port 0 --name go
-export TRACEPROP_GO=$PROCS_ADDR
-PEER_PIDS+=("${PROCS_PIDS[-1]}")
-J=$ROOT/tests/interop/java/target
-procs_start java java -cp "$J/classes:$(cat "$J/classpath.txt")" traceprop.interop.JavaRelay \
-  --port 0 --name java
-export TRACEPROP_JAVA=$PROCS_ADDR
-PEER_PIDS+=("${PROCS_PIDS[-1]}")
-procs_start python "$PEERS/venv/bin/python" "$ROOT/tests/interop/python/python_relay.py" \
-  --port 0 --name python --gen "$PEERS/python"
-export TRACEPROP_PYTHON=$PROCS_ADDR
-PEER_PIDS+=("${PROCS_PIDS[-1]}")
+
+# The chains: every C++ server API style and every peer, W3C trace context
+# and baggage (each SDK's default propagators: tracecontext,baggage).
+# service.name is each relay's --name.
+start_relay cpp-sync TRACEPROP_CPP_SYNC "$BIN/relay/relay_server" --port 0 --name cpp-sync
+start_relay cpp-sync-b TRACEPROP_CPP_SYNC_B "$BIN/relay/relay_server" --port 0 --name cpp-sync-b
+start_relay cpp-async TRACEPROP_CPP_ASYNC "$BIN/async_server/async_server" --port 0 \
+  --name cpp-async
+start_relay cpp-callback TRACEPROP_CPP_CALLBACK "$BIN/callback_server/callback_server" \
+  --port 0 --name cpp-callback
+start_relay go TRACEPROP_GO "$PEERS/go_relay" --port 0 --name go
+start_relay java TRACEPROP_JAVA java -cp "$JAVA_CP" traceprop.interop.JavaRelay --port 0 \
+  --name java
+PY=("$PEERS/venv/bin/python" "$ROOT/tests/interop/python/python_relay.py" --gen "$PEERS/python")
+start_relay python TRACEPROP_PYTHON "${PY[@]}" --port 0 --name python
+
+# B3: C++ hops that inject every format (and read the first valid one),
+# and peers that speak only B3, single header (Go) or multi (Java, Python),
+# all selected by the standard OTEL_PROPAGATORS.
+OTEL_PROPAGATORS=tracecontext,baggage,b3,b3multi start_relay cpp-b3 TRACEPROP_CPP_B3 \
+  "$BIN/relay/relay_server" --port 0 --name cpp-b3
+OTEL_PROPAGATORS=tracecontext,baggage,b3,b3multi start_relay cpp-b3-async \
+  TRACEPROP_CPP_B3_ASYNC "$BIN/async_server/async_server" --port 0 --name cpp-b3-async
+OTEL_PROPAGATORS=b3 start_relay go-b3 TRACEPROP_GO_B3 "$PEERS/go_relay" --port 0 --name go-b3
+OTEL_PROPAGATORS=b3multi start_relay java-b3 TRACEPROP_JAVA_B3 java -cp "$JAVA_CP" \
+  traceprop.interop.JavaRelay --port 0 --name java-b3
+OTEL_PROPAGATORS=b3multi start_relay python-b3 TRACEPROP_PYTHON_B3 "${PY[@]}" --port 0 \
+  --name python-b3
+
+# Consistent probability sampling at one ratio: traceprop's TraceIdRatio
+# sampler, OpenTelemetry Java contrib's consistent56 sampler and the Python
+# SDK's experimental composite sampler, each deciding every span itself
+# (not parent-based).
+export TRACEPROP_SAMPLING_RATIO=${TRACEPROP_SAMPLING_RATIO:-0.25}
+# The C++ examples install spans (and so the sampler) only when an exporter
+# is configured (example_tracing.h): without Jaeger, exporter "none".
+ratio_exporter=otlp
+[[ $JAEGER == 1 ]] || ratio_exporter=none
+OTEL_TRACES_EXPORTER=$ratio_exporter OTEL_TRACES_SAMPLER=traceidratio \
+  OTEL_TRACES_SAMPLER_ARG=$TRACEPROP_SAMPLING_RATIO start_relay cpp-ratio TRACEPROP_CPP_RATIO "$BIN/relay/relay_server" --port 0 --name cpp-ratio
+start_relay java-ratio TRACEPROP_JAVA_RATIO java -cp "$JAVA_CP" traceprop.interop.JavaRelay \
+  --port 0 --name java-ratio --consistent_ratio "$TRACEPROP_SAMPLING_RATIO"
+start_relay python-ratio TRACEPROP_PYTHON_RATIO "${PY[@]}" --port 0 --name python-ratio \
+  --consistent_ratio "$TRACEPROP_SAMPLING_RATIO"
+
 export TRACEPROP_RELAY_CLIENT=$BIN/relay/relay_client
 echo "--- relays: cpp-sync $TRACEPROP_CPP_SYNC, cpp-sync-b $TRACEPROP_CPP_SYNC_B," \
   "cpp-async $TRACEPROP_CPP_ASYNC, cpp-callback $TRACEPROP_CPP_CALLBACK;" \
-  "go $TRACEPROP_GO, java $TRACEPROP_JAVA, python $TRACEPROP_PYTHON (js: in the test)"
+  "go $TRACEPROP_GO, java $TRACEPROP_JAVA, python $TRACEPROP_PYTHON (js: in the test);" \
+  "B3: cpp-b3 $TRACEPROP_CPP_B3, cpp-b3-async $TRACEPROP_CPP_B3_ASYNC, go-b3 $TRACEPROP_GO_B3," \
+  "java-b3 $TRACEPROP_JAVA_B3, python-b3 $TRACEPROP_PYTHON_B3;" \
+  "sampling at $TRACEPROP_SAMPLING_RATIO: cpp-ratio $TRACEPROP_CPP_RATIO," \
+  "java-ratio $TRACEPROP_JAVA_RATIO, python-ratio $TRACEPROP_PYTHON_RATIO"
+[[ $JAEGER == 1 ]] && echo "--- every relay and relay_client exports to Jaeger ($JAEGER_QUERY)"
 
 status=0
 if [[ ${PROBE:-} == 1 ]]; then  # what each peer does with W3C edge cases
@@ -204,21 +246,41 @@ else
     timeout -k 10 600 node --test --test-reporter=spec peers.test.js) || status=$?
 fi
 if [[ $JAEGER == 1 && ${PROBE:-} != 1 ]] && ((status == 0)); then
-  echo "--- Jaeger: one chain through Go, Python and Java (and C++), as Jaeger assembles it"
+  echo "--- Jaeger: chains through every language and C++ API style, as Jaeger assembles them"
   export TRACEPROP_JAEGER_CHAIN=$PROCS_DIR/jaeger-chain.json
-  timeout 30 "$TRACEPROP_RELAY_CLIENT" --json --route "$TRACEPROP_GO,$TRACEPROP_PYTHON,\
-$TRACEPROP_JAVA,$TRACEPROP_GO,$TRACEPROP_CPP_ASYNC,$TRACEPROP_PYTHON,$TRACEPROP_JAVA,\
-$TRACEPROP_CPP_CALLBACK,$TRACEPROP_GO,$TRACEPROP_CPP_SYNC" >"$TRACEPROP_JAEGER_CHAIN" || status=$?
-  # An erroring hop: Java's next hop refuses the connection; the error
-  # travels back through Python and Go. Under a trace id we choose.
-  err_trace=$(od -An -tx1 -N16 /dev/urandom | tr -d ' \n')
-  export TRACEPROP_JAEGER_ERROR_TRACE=$err_trace TRACEPROP_JAEGER_ERROR_PARENT=00f067aa0ba902b7
-  if timeout 30 "$TRACEPROP_RELAY_CLIENT" --route "$TRACEPROP_GO,$TRACEPROP_PYTHON,\
-$TRACEPROP_JAVA,127.0.0.1:1" --traceparent "00-$err_trace-00f067aa0ba902b7-01"; then
+  # relay_client starts the trace (its root span and client span export too).
+  timeout 30 "$TRACEPROP_RELAY_CLIENT" --json --route "$TRACEPROP_CPP_SYNC,$TRACEPROP_GO,\
+$TRACEPROP_CPP_ASYNC,$TRACEPROP_PYTHON,$TRACEPROP_CPP_CALLBACK,$TRACEPROP_JAVA,\
+$TRACEPROP_CPP_SYNC_B,$TRACEPROP_GO,$TRACEPROP_PYTHON,$TRACEPROP_JAVA,$TRACEPROP_CPP_ASYNC" \
+    >"$TRACEPROP_JAEGER_CHAIN" || status=$?
+  # Errors in the middle, under trace ids we choose (raw headers: relay_client
+  # itself records nothing). UNAVAILABLE: cpp-sync's next hop refuses the
+  # connection and the error travels back through every style and peer.
+  rand_trace() { od -An -tx1 -N16 /dev/urandom | tr -d ' \n'; }
+  export TRACEPROP_JAEGER_ERROR_PARENT=00f067aa0ba902b7
+  TRACEPROP_JAEGER_UNAVAILABLE_TRACE=$(rand_trace)
+  export TRACEPROP_JAEGER_UNAVAILABLE_TRACE
+  export TRACEPROP_JAEGER_UNAVAILABLE_ROUTE=go,cpp-async,python,cpp-callback,java,cpp-sync,closed
+  if timeout 30 "$TRACEPROP_RELAY_CLIENT" --route "$TRACEPROP_GO,$TRACEPROP_CPP_ASYNC,\
+$TRACEPROP_PYTHON,$TRACEPROP_CPP_CALLBACK,$TRACEPROP_JAVA,$TRACEPROP_CPP_SYNC,127.0.0.1:1" \
+    --traceparent "00-$TRACEPROP_JAEGER_UNAVAILABLE_TRACE-$TRACEPROP_JAEGER_ERROR_PARENT-01"; then
     echo "test_peers: a chain ending at a closed port succeeded" >&2
     status=1
   fi
-  for pid in "${PEER_PIDS[@]}"; do procs_stop "$pid"; done  # each flushes its spans
+  # INVALID_ARGUMENT: cpp-callback rejects the route it is given (a caller
+  # error: per the conventions not an error of its server span, but of
+  # every client span above it). Only peers before it: a C++ relay checks
+  # the whole remaining route before it calls on.
+  TRACEPROP_JAEGER_INVALID_TRACE=$(rand_trace)
+  export TRACEPROP_JAEGER_INVALID_TRACE TRACEPROP_JAEGER_INVALID_ROUTE=java,python,cpp-callback,bad
+  if timeout 30 "$TRACEPROP_RELAY_CLIENT" --route "$TRACEPROP_JAVA,$TRACEPROP_PYTHON,\
+$TRACEPROP_CPP_CALLBACK,bad:0" \
+    --traceparent "00-$TRACEPROP_JAEGER_INVALID_TRACE-$TRACEPROP_JAEGER_ERROR_PARENT-01"; then
+    echo "test_peers: a chain with an invalid route succeeded" >&2
+    status=1
+  fi
+  # Every relay flushes its spans when it stops (SIGTERM); Jaeger stays.
+  for pid in "${RELAY_PIDS[@]}"; do procs_stop "$pid"; done
   if ((status == 0)); then
     (cd tests/interop &&
       timeout -k 10 120 node --test --test-reporter=spec jaeger.test.js) || status=$?

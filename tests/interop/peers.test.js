@@ -9,7 +9,15 @@
 //   TRACEPROP_CPP_CALLBACK                    C++ callback_server
 //   TRACEPROP_GO, TRACEPROP_JAVA, TRACEPROP_PYTHON  the peers' relays
 //   TRACEPROP_RELAY_CLIENT                    C++ relay_client
-// The JavaScript relay (node_relay.js) runs in this process.
+//   TRACEPROP_CPP_B3, TRACEPROP_CPP_B3_ASYNC  C++ relays with OTEL_PROPAGATORS=
+//                                             tracecontext,baggage,b3,b3multi
+//   TRACEPROP_GO_B3 (b3), TRACEPROP_JAVA_B3, TRACEPROP_PYTHON_B3 (b3multi)
+//                                             peers speaking only B3
+//   TRACEPROP_CPP_RATIO, TRACEPROP_JAVA_RATIO, C++ TraceIdRatio, Java contrib
+//   TRACEPROP_PYTHON_RATIO                    consistent56 and Python SDK
+//   TRACEPROP_SAMPLING_RATIO                  composite samplers at this ratio
+// The JavaScript relay (node_relay.js) and a sink (a last hop that records
+// the metadata it received) run in this process.
 //
 // Every hop reports what it received and the server span it ran under
 // (examples/proto/relay.proto). Checked on the W3C text: one trace id end
@@ -23,7 +31,11 @@
 const { test, before, after } = require('node:test');
 const assert = require('node:assert/strict');
 const { execFile } = require('node:child_process');
-const { startNodeRelay } = require('./node_relay');
+const crypto = require('node:crypto');
+const path = require('node:path');
+const { startNodeRelay, newClient, forward } = require('./node_relay');
+const grpc = require('@grpc/grpc-js');
+const protoLoader = require('@grpc/proto-loader');
 
 function env(name) {
   const v = process.env[name];
@@ -35,10 +47,36 @@ const TRACEPARENT = /^00-([0-9a-f]{32})-([0-9a-f]{16})-([0-9a-f]{2})$/;
 const HEX32 = /^[0-9a-f]{32}$/;
 const HEX16 = /^[0-9a-f]{16}$/;
 
+// startSink listens on 127.0.0.1:0: a last hop that answers with one Hop
+// (service "sink", the traceparent/tracestate it received) and keeps the
+// metadata of each call under its payload in `seen`.
+async function startSink() {
+  const def = protoLoader.loadSync(path.join(__dirname, '..', '..', 'examples', 'proto',
+    'relay.proto'), { keepCase: true, longs: String, enums: String, defaults: true });
+  const relayPkg = grpc.loadPackageDefinition(def).traceprop.examples;
+  const seen = new Map();
+  const server = new grpc.Server();
+  server.addService(relayPkg.Relay.service, {
+    Forward(call, callback) {
+      const md = call.metadata;
+      const get = (key) => md.get(key).map(String).join(',');
+      seen.set(call.request.payload, { get, keys: Object.keys(md.getMap()) });
+      callback(null, { hops: [{ service: 'sink', traceparent: get('traceparent'),
+        tracestate: get('tracestate') }] });
+    },
+  });
+  const port = await new Promise((resolve, reject) => server.bindAsync('127.0.0.1:0',
+    grpc.ServerCredentials.createInsecure(), (err, p) => (err ? reject(err) : resolve(p))));
+  return { address: `127.0.0.1:${port}`, seen,
+    close: () => new Promise((res) => server.tryShutdown(() => res())) };
+}
+
 let R; // hop name -> address
 let js;
+let sink;
 before(async () => {
   js = await startNodeRelay('js');
+  sink = await startSink();
   R = {
     'cpp-sync': env('TRACEPROP_CPP_SYNC'),
     'cpp-sync-b': env('TRACEPROP_CPP_SYNC_B'),
@@ -48,14 +86,25 @@ before(async () => {
     java: env('TRACEPROP_JAVA'),
     python: env('TRACEPROP_PYTHON'),
     js: js.address,
+    'cpp-b3': env('TRACEPROP_CPP_B3'),
+    'cpp-b3-async': env('TRACEPROP_CPP_B3_ASYNC'),
+    'go-b3': env('TRACEPROP_GO_B3'),
+    'java-b3': env('TRACEPROP_JAVA_B3'),
+    'python-b3': env('TRACEPROP_PYTHON_B3'),
+    'cpp-ratio': env('TRACEPROP_CPP_RATIO'),
+    'java-ratio': env('TRACEPROP_JAVA_RATIO'),
+    'python-ratio': env('TRACEPROP_PYTHON_RATIO'),
+    sink: sink.address,
   };
 });
 after(async () => {
   if (js) await js.close();
+  if (sink) await sink.close();
 });
 
 const lang = (service) => (service.startsWith('cpp') ? 'C++' :
-  { go: 'Go', java: 'Java', python: 'Python', js: 'JavaScript' }[service] || '?');
+  { go: 'Go', java: 'Java', python: 'Python', js: 'JavaScript', sink: 'JavaScript sink' }[
+    service.split('-')[0]] || '?');
 const isCpp = (service) => service.startsWith('cpp');
 
 // where(hops, i) names hop i for failure messages.
@@ -226,3 +275,223 @@ test('malformed headers into each peer, then C++: what each peer does', async (t
     }
   }
 });
+
+// W3C Baggage: the test client (OTel JS's instrumented gRPC client, which
+// starts the trace) sets a baggage header; every C++ hop and every peer
+// (each SDK's default propagators, tracecontext,baggage) passes it on, and
+// the sink at the end receives every member unchanged. The JavaScript relay
+// is left out: its OTel set-up (otel_setup.js) registers only the W3C
+// TraceContext propagator, so it drops baggage.
+const BAGGAGE = [ // [key, value as sent on the wire (percent-encoded)]
+  ['tenant', 'acme'],
+  ['user.tier', 'gold'],
+  ['experiment', 'b%2Cc%3Dd'],
+  ['unicode', '%C3%A9t%C3%A9'],
+];
+// parseBaggage maps a baggage header (several values joined with ",") to
+// key -> value decoded per W3C Baggage (percent-decoding only: "+" is a
+// plus sign, not a space); properties (";...") are cut off and returned
+// apart, raw.
+function parseBaggage(header) {
+  const members = new Map();
+  const props = new Map();
+  for (const m of header.split(',').map((x) => x.trim()).filter(Boolean)) {
+    const [kv, ...p] = m.split(';');
+    const eq = kv.indexOf('=');
+    const key = kv.slice(0, eq).trim();
+    members.set(key, decodeURIComponent(kv.slice(eq + 1).trim()));
+    if (p.length) props.set(key, p.map((x) => x.trim()).join(';'));
+  }
+  return { members, props };
+}
+
+// baggageThrough sends `baggage` from the test client through `names`
+// (ending at the sink) and returns { hops, header the sink received }.
+async function baggageThrough(names, baggage) {
+  const payload = `baggage-${crypto.randomUUID()}`;
+  const md = new grpc.Metadata();
+  md.set('baggage', baggage);
+  const client = newClient(R[names[0]]);
+  let reply;
+  try {
+    reply = await forward(client, { route: names.slice(1).map((n) => R[n]), payload }, md);
+  } finally {
+    client.close();
+  }
+  assert.deepEqual(reply.hops.map((h) => h.service), names, 'hops answered in route order');
+  const got = sink.seen.get(payload);
+  assert.ok(got, 'the sink saw no call');
+  return { hops: reply.hops, header: got.get('baggage') };
+}
+
+test('baggage set by the first hop reaches the last through C++ and every peer', async (t) => {
+  const names = ['cpp-sync', 'go', 'cpp-async', 'java', 'cpp-callback', 'python', 'cpp-sync-b',
+    'sink'];
+  const { hops, header } = await baggageThrough(names,
+    BAGGAGE.map(([k, v]) => `${k}=${v}`).join(','));
+  assertContinued(hops.slice(0, -1), hops[0].trace_id);
+  t.diagnostic(`the sink received baggage: ${header}`);
+  assert.deepEqual(Object.fromEntries(parseBaggage(header).members),
+    Object.fromEntries(BAGGAGE.map(([k, v]) => [k, decodeURIComponent(v)])),
+    `baggage after ${names.slice(0, -1).join(' -> ')}: ${header}`);
+});
+
+// What each peer does with a percent-encoded space and with properties
+// (";k=v" after a member), between C++ hops. C++ alone must keep both as
+// sent; a peer must keep the other member and the value, except for the
+// departures from W3C Baggage listed here (tests/interop/README.md), which
+// are asserted as they are so that a change shows.
+const SENT = 'k1=v1;p1=x;flag,k2=gold%20plus';
+const BAGGAGE_DEPARTURES = { // peer -> the header the next hop receives instead
+  // Percent-encodes the properties' "=" and ";" (W3C Baggage: properties
+  // are key=value pairs, not encoded as a whole).
+  java: 'k1=v1;p1%3Dx%3Bflag,k2=gold%20plus',
+  // Takes the properties for part of the value and encodes the space as
+  // "+" (form encoding; in W3C Baggage "+" is a plus sign).
+  python: 'k1=v1%3Bp1=x%3Bflag,k2=gold+plus',
+};
+test('a space and properties in baggage: C++ keeps them; what each peer does', async (t) => {
+  const cpp = await baggageThrough(['cpp-sync', 'cpp-async', 'cpp-callback', 'sink'], SENT);
+  assert.equal(cpp.header, SENT, 'through C++ hops only');
+  for (const peer of ['go', 'java', 'python']) {
+    const { header } = await baggageThrough(['cpp-async', peer, 'cpp-sync', 'sink'], SENT);
+    t.diagnostic(`${lang(peer)}: sent ${SENT}, the hop after it received ${header}`);
+    const { members } = parseBaggage(header);
+    assert.ok(members.has('k1') && members.has('k2'), `through ${lang(peer)}: ${header}`);
+    // Members in any order (Go's come out in map order).
+    const sorted = (h) => h.split(',').map((m) => m.trim()).sort().join(',');
+    if (sorted(header) !== sorted(SENT)) {
+      assert.equal(sorted(header), sorted(BAGGAGE_DEPARTURES[peer] ?? SENT),
+        `through ${lang(peer)}`);
+    }
+  }
+});
+
+// B3: C++ hops configured with OTEL_PROPAGATORS=tracecontext,baggage,b3,b3multi
+// between peers that speak only B3 (Go single-header, Java and Python
+// multi-header). One trace end to end: each B3 peer continued the C++
+// hop's span from B3 (its own propagator is B3 only), and each C++ hop
+// after a B3 peer received no traceparent, only B3, and continued it.
+test('a B3 chain (C++ and peers speaking only b3/b3multi) keeps one trace', async () => {
+  const traceId = crypto.randomBytes(16).toString('hex');
+  const parent = crypto.randomBytes(8).toString('hex');
+  const names = ['cpp-b3', 'go-b3', 'cpp-b3-async', 'java-b3', 'cpp-b3', 'python-b3',
+    'cpp-b3-async', 'sink'];
+  const payload = `b3-${crypto.randomUUID()}`;
+  const out = await relay(names, ['--traceparent', `00-${traceId}-${parent}-01`,
+    '--payload', payload]);
+  const hops = out.hops.slice(0, -1);
+  assert.equal(hops[0].parent_span_id, parent, where(hops, 0));
+  const seen = new Set();
+  hops.forEach((h, i) => {
+    const at = where(hops, i);
+    assert.equal(h.trace_id, traceId, `${at}: trace id`);
+    assert.match(h.span_id, HEX16, `${at}: span id`);
+    assert.equal(h.sampled, true, `${at}: sampled`);
+    assert.ok(!seen.has(h.span_id), `${at}: span id used twice`);
+    seen.add(h.span_id);
+    if (i === 0) return;
+    const prev = hops[i - 1];
+    assert.match(h.parent_span_id, HEX16, `${at}: did not continue (from B3)`);
+    assert.ok(![prev.span_id, prev.parent_span_id].includes(h.parent_span_id),
+      `${at}: parent ${h.parent_span_id} is not a client span of ${prev.service}`);
+    if (isCpp(h.service)) {
+      assert.equal(h.traceparent, '', `${at}: ${prev.service} sent a traceparent`);
+    }
+  });
+  // The last C++ hop writes every configured format, all of one context.
+  const got = sink.seen.get(payload);
+  const m = TRACEPARENT.exec(got.get('traceparent'));
+  assert.ok(m, `sink: traceparent ${got.get('traceparent')}`);
+  assert.equal(m[1], traceId, 'sink: traceparent trace id');
+  // b3: {trace}-{span}-{sampled}[-{parent span}] (the optional parent is
+  // the C++ hop's server span).
+  const b3 = new RegExp(`^${traceId}-${m[2]}-1(-[0-9a-f]{16})?$`);
+  assert.match(got.get('b3'), b3, 'sink: b3 single header');
+  assert.deepEqual(['x-b3-traceid', 'x-b3-spanid', 'x-b3-sampled'].map(got.get),
+    [traceId, m[2], '1'], 'sink: b3 multi headers');
+});
+
+// Consistent probability sampling (OTel's TraceState probability-sampling
+// specification): traceprop's TraceIdRatioSampler, OpenTelemetry Java
+// contrib's consistent56 sampler and the Python SDK's experimental
+// composite sampler, all at TRACEPROP_SAMPLING_RATIO and each deciding
+// every span on its own (none is parent-based), receive the same traces
+// (traceparent sampled=0 with the W3C `random` flag; half with an explicit
+// `ot=rv` randomness) and must keep exactly the same ones: those whose
+// randomness is at least the threshold (1 - ratio) * 2^56, computed here
+// independently. What each sends on records the threshold as `ot=th` when
+// it samples, and none when it does not.
+//
+// Python's departure, asserted as it is: its SDK does not hand the parent's
+// tracestate to the sampler, so Python ignores `ot=rv` (it decides on the
+// trace id's bits) and sends on only `ot=th`, dropping `rv`. So the traces
+// with `rv` go through C++ and Java first and end at Python.
+const N_SAMPLING = 240;
+function otSub(tracestate, key) {
+  const ot = tracestate.split(',').map((x) => x.trim()).find((x) => x.startsWith('ot='));
+  if (!ot) return undefined;
+  const sub = ot.slice(3).split(';').find((x) => x.startsWith(`${key}:`));
+  return sub === undefined ? undefined : sub.slice(key.length + 1);
+}
+
+test('C++, Java and Python consistent samplers keep the same traces at the same ratio',
+  async (t) => {
+    const ratio = Number(env('TRACEPROP_SAMPLING_RATIO'));
+    assert.ok(ratio > 0 && ratio < 1, `TRACEPROP_SAMPLING_RATIO=${ratio}`);
+    const threshold = BigInt(Math.round((1 - ratio) * 2 ** 56));
+    const th = threshold.toString(16).padStart(14, '0').replace(/0+$/, '') || '0';
+    const ORDERS = [['cpp-ratio', 'java-ratio', 'python-ratio'],
+      ['java-ratio', 'python-ratio', 'cpp-ratio'], ['python-ratio', 'cpp-ratio', 'java-ratio']];
+    const RV_ORDERS = [['cpp-ratio', 'java-ratio', 'python-ratio'],
+      ['java-ratio', 'cpp-ratio', 'python-ratio']];
+    const cases = [];
+    for (let i = 0; i < N_SAMPLING; i++) {
+      const traceId = crypto.randomBytes(16).toString('hex');
+      const rv = i % 2 ? crypto.randomBytes(7).toString('hex') : undefined;
+      const byTraceId = BigInt(`0x${traceId.slice(18)}`) >= threshold;
+      const expected = rv ? BigInt(`0x${rv}`) >= threshold : byTraceId;
+      const order = rv ? RV_ORDERS[(i >> 1) % 2] : ORDERS[(i >> 1) % 3];
+      cases.push({ traceId, rv, expected, byTraceId, names: [...order, 'cpp-sync'] });
+    }
+    const kept = { 'cpp-ratio': new Set(), 'java-ratio': new Set(), 'python-ratio': new Set() };
+    let pythonRvDiffers = 0;
+    const check = async (c) => {
+      const args = ['--traceparent',
+        `00-${c.traceId}-${crypto.randomBytes(8).toString('hex')}-02`];
+      if (c.rv) args.push('--tracestate', `ot=rv:${c.rv}`);
+      const out = await relay(c.names, args);
+      for (let i = 0; i < 3; i++) {
+        const h = out.hops[i];
+        const next = out.hops[i + 1];
+        const at = `trace ${c.traceId}${c.rv ? ` rv ${c.rv}` : ''}: ${where(out.hops, i)}`;
+        const pyRv = h.service === 'python-ratio' && c.rv !== undefined; // the departure
+        const expected = pyRv ? c.byTraceId : c.expected;
+        assert.equal(h.trace_id, c.traceId, `${at}: trace id`);
+        if (h.sampled) kept[h.service].add(c.traceId);
+        assert.equal(h.sampled, expected, `${at}: sampled=${h.sampled}, expected ${expected}`);
+        if (pyRv && h.sampled !== c.expected) pythonRvDiffers++;
+        const flags = parseInt(TRACEPARENT.exec(next.traceparent)[3], 16);
+        assert.equal((flags & 1) === 1, expected, `${at}: sent sampled flag ${flags}`);
+        assert.equal(otSub(next.tracestate, 'th'), expected ? th : undefined,
+          `${at}: sent tracestate ${JSON.stringify(next.tracestate)}`);
+        assert.equal(otSub(next.tracestate, 'rv'), pyRv ? undefined : c.rv,
+          `${at}: sent tracestate ${JSON.stringify(next.tracestate)} (ot=rv)`);
+      }
+    };
+    // Four relay_client processes at a time.
+    for (let i = 0; i < cases.length; i += 4) {
+      await Promise.all(cases.slice(i, i + 4).map(check));
+    }
+    const sorted = (set) => [...set].sort();
+    assert.deepEqual(sorted(kept['java-ratio']), sorted(kept['cpp-ratio']), 'C++ and Java');
+    const noRv = new Set(cases.filter((c) => !c.rv).map((c) => c.traceId));
+    assert.deepEqual(sorted(kept['python-ratio']).filter((id) => noRv.has(id)),
+      sorted(kept['cpp-ratio']).filter((id) => noRv.has(id)), 'C++ and Python (no ot=rv)');
+    const expected = cases.filter((c) => c.expected).length;
+    assert.ok(expected > 0 && expected < N_SAMPLING, `${expected} of ${N_SAMPLING} expected`);
+    t.diagnostic(`ratio ${ratio} (th:${th}): C++ and Java kept the same ` +
+      `${kept['cpp-ratio'].size} of ${N_SAMPLING} traces, Python the same of the ` +
+      `${noRv.size} without ot=rv; with ot=rv Python decided ${pythonRvDiffers} of ` +
+      `${N_SAMPLING - noRv.size} otherwise (it ignores rv)`);
+  });

@@ -1,7 +1,8 @@
 // go_relay — a traceprop.examples.Relay server in Go, instrumented the way
 // Go services are: google.golang.org/grpc with otelgrpc's stats handlers on
-// the server and on the client, the OTel Go SDK and the W3C TraceContext
-// propagator. Same contract as tests/interop/node_relay.js and the C++
+// the server and on the client, the OTel Go SDK, and the propagators
+// OTEL_PROPAGATORS names (contrib's autoprop: tracecontext,baggage when
+// unset; b3, b3multi and others on request). Same contract as tests/interop/node_relay.js and the C++
 // relay_server: it reports what trace context it received and the server
 // span it ran under, then forwards the rest of the route.
 //
@@ -25,10 +26,10 @@ import (
 	"time"
 
 	"go.opentelemetry.io/contrib/instrumentation/google.golang.org/grpc/otelgrpc"
+	"go.opentelemetry.io/contrib/propagators/autoprop"
 	"go.opentelemetry.io/otel"
 	"go.opentelemetry.io/otel/attribute"
 	"go.opentelemetry.io/otel/exporters/otlp/otlptrace/otlptracegrpc"
-	"go.opentelemetry.io/otel/propagation"
 	"go.opentelemetry.io/otel/sdk/resource"
 	sdktrace "go.opentelemetry.io/otel/sdk/trace"
 	"go.opentelemetry.io/otel/trace"
@@ -139,7 +140,9 @@ func main() {
 		log.Fatalf("go_relay: tracer provider: %v", err)
 	}
 	otel.SetTracerProvider(tp)
-	otel.SetTextMapPropagator(propagation.TraceContext{})
+	// OTEL_PROPAGATORS (unset: tracecontext,baggage), the way Go services
+	// honour it.
+	otel.SetTextMapPropagator(autoprop.NewTextMapPropagator())
 
 	lis, err := net.Listen("tcp", fmt.Sprintf("127.0.0.1:%d", *port))
 	if err != nil {

@@ -1,17 +1,23 @@
 """python_relay - a traceprop.examples.Relay server in Python, instrumented
 the way grpcio services are: opentelemetry-instrumentation-grpc's server and
-client instrumentors, the OTel Python SDK and the W3C TraceContext
-propagator. Same contract as tests/interop/node_relay.js and the C++
+client instrumentors, the OTel Python SDK and the propagators
+OTEL_PROPAGATORS names (the SDK reads it; unset: tracecontext,baggage; b3
+and b3multi come from opentelemetry-propagator-b3). Same contract as tests/interop/node_relay.js and the C++
 relay_server: it reports what trace context it received and the server span
 it ran under, then forwards the rest of the route.
 
-    python_relay.py --name python [--port 0] [--gen DIR]
+    python_relay.py --name python [--port 0] [--gen DIR] [--consistent_ratio P]
 
 DIR holds relay_pb2.py and relay_pb2_grpc.py (grpc_tools.protoc output;
 scripts/test_peers.sh generates them). Prints "listening on
 127.0.0.1:PORT". Spans are exported with OTLP/gRPC when
 OTEL_EXPORTER_OTLP_ENDPOINT is set, otherwise dropped. SIGTERM stops it
 (exit 0).
+
+--consistent_ratio P samples every span (not parent-based) with the SDK's
+experimental composite sampler (opentelemetry.sdk.trace.
+_sampling_experimental: composable_traceid_ratio_based), the OTel
+probability-sampling specification (threshold recorded as `ot=th`).
 """
 
 import argparse
@@ -29,20 +35,29 @@ from opentelemetry.instrumentation.grpc import (
 )
 from opentelemetry.sdk.resources import Resource
 from opentelemetry.sdk.trace import TracerProvider
-from opentelemetry.trace.propagation.tracecontext import TraceContextTextMapPropagator
 
 
-def setup_tracing(name):
-    """A TracerProvider (parent-based, new traces sampled) exporting with
-    OTLP/gRPC only when an endpoint is configured."""
-    provider = TracerProvider(resource=Resource.create({"service.name": name}))
+def setup_tracing(name, consistent_ratio=None):
+    """A TracerProvider (parent-based, new traces sampled; or the consistent
+    probability sampler at `consistent_ratio`) exporting with OTLP/gRPC only
+    when an endpoint is configured."""
+    sampler = None
+    if consistent_ratio is not None:
+        from opentelemetry.sdk.trace._sampling_experimental import (
+            composable_traceid_ratio_based,
+            composite_sampler,
+        )
+
+        sampler = composite_sampler(composable_traceid_ratio_based(consistent_ratio))
+    provider = TracerProvider(resource=Resource.create({"service.name": name}), sampler=sampler)
     if os.environ.get("OTEL_EXPORTER_OTLP_ENDPOINT"):
         from opentelemetry.exporter.otlp.proto.grpc.trace_exporter import OTLPSpanExporter
         from opentelemetry.sdk.trace.export import BatchSpanProcessor
 
         provider.add_span_processor(BatchSpanProcessor(OTLPSpanExporter()))
     trace.set_tracer_provider(provider)
-    propagate.set_global_textmap(TraceContextTextMapPropagator())
+    # The global propagator is what OTEL_PROPAGATORS says (opentelemetry.
+    # propagate reads it at import, as Python services rely on).
     # Patches grpc.server and grpc.insecure_channel: server spans around
     # every handler, client spans (and injected headers) on every call.
     GrpcInstrumentorServer().instrument()
@@ -102,12 +117,13 @@ def main():
     parser.add_argument("--name", default="python")
     parser.add_argument("--port", type=int, default=0)
     parser.add_argument("--gen", required=True, help="directory of relay_pb2*.py")
+    parser.add_argument("--consistent_ratio", type=float, default=None)
     args = parser.parse_args()
     sys.path.insert(0, args.gen)
     import relay_pb2
     import relay_pb2_grpc
 
-    provider = setup_tracing(args.name)
+    provider = setup_tracing(args.name, args.consistent_ratio)
     server = grpc.server(futures.ThreadPoolExecutor(max_workers=8))
     relay_pb2_grpc.add_RelayServicer_to_server(
         make_servicer(args.name, relay_pb2, relay_pb2_grpc), server

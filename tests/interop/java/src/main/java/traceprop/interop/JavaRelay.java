@@ -1,10 +1,17 @@
 // JavaRelay — a traceprop.examples.Relay server in Java, instrumented the
 // way grpc-java services are: OpenTelemetry's gRPC instrumentation library
 // (opentelemetry-grpc-1.6) intercepts the server and the client, the OTel
-// Java SDK with the W3C TraceContext propagator records the spans. Same
-// contract as tests/interop/node_relay.js and the C++ relay_server.
+// Java SDK records the spans, and the propagators are those OTEL_PROPAGATORS
+// names (tracecontext, baggage, b3, b3multi; unset: tracecontext,baggage).
+// Same contract as tests/interop/node_relay.js and the C++ relay_server.
 //
 //   java -cp ... traceprop.interop.JavaRelay --name java [--port 0]
+//       [--consistent_ratio P]
+//
+// --consistent_ratio P samples every span (not parent-based) with
+// OpenTelemetry contrib's consistent56 probability sampler: the OTel
+// probability-sampling specification, threshold recorded as `ot=th` in the
+// tracestate, the same arithmetic as traceprop's TraceIdRatioSampler.
 //
 // Prints "listening on 127.0.0.1:PORT". Spans are exported with OTLP/gRPC
 // when OTEL_EXPORTER_OTLP_ENDPOINT is set, otherwise dropped. SIGTERM stops
@@ -30,9 +37,13 @@ import io.opentelemetry.api.common.AttributeKey;
 import io.opentelemetry.api.common.Attributes;
 import io.opentelemetry.api.trace.Span;
 import io.opentelemetry.api.trace.SpanContext;
+import io.opentelemetry.api.baggage.propagation.W3CBaggagePropagator;
 import io.opentelemetry.api.trace.propagation.W3CTraceContextPropagator;
 import io.opentelemetry.context.propagation.ContextPropagators;
 import io.opentelemetry.context.propagation.TextMapGetter;
+import io.opentelemetry.context.propagation.TextMapPropagator;
+import io.opentelemetry.contrib.sampler.consistent56.ConsistentSampler;
+import io.opentelemetry.extension.trace.propagation.B3Propagator;
 import io.opentelemetry.exporter.otlp.trace.OtlpGrpcSpanExporter;
 import io.opentelemetry.instrumentation.grpc.v1_6.GrpcTelemetry;
 import io.opentelemetry.sdk.OpenTelemetrySdk;
@@ -68,10 +79,32 @@ public final class JavaRelay extends RelayGrpc.RelayImplBase {
 
   private final String name;
   private final GrpcTelemetry telemetry;
+  private final TextMapPropagator propagator;
 
-  JavaRelay(String name, GrpcTelemetry telemetry) {
+  JavaRelay(String name, GrpcTelemetry telemetry, TextMapPropagator propagator) {
     this.name = name;
     this.telemetry = telemetry;
+    this.propagator = propagator;
+  }
+
+  // propagatorsFromEnv maps OTEL_PROPAGATORS to the SDK's propagators, as
+  // the SDK's autoconfigure module would (which this relay does not use);
+  // an unknown name is fatal so that a test never runs with the wrong set.
+  static TextMapPropagator propagatorsFromEnv() {
+    String env = System.getenv("OTEL_PROPAGATORS");
+    if (env == null || env.isBlank()) env = "tracecontext,baggage";
+    List<TextMapPropagator> list = new ArrayList<>();
+    for (String n : env.split(",")) {
+      switch (n.trim()) {
+        case "tracecontext" -> list.add(W3CTraceContextPropagator.getInstance());
+        case "baggage" -> list.add(W3CBaggagePropagator.getInstance());
+        case "b3" -> list.add(B3Propagator.injectingSingleHeader());
+        case "b3multi" -> list.add(B3Propagator.injectingMultiHeaders());
+        case "none" -> { }
+        default -> throw new IllegalArgumentException("OTEL_PROPAGATORS: unknown " + n);
+      }
+    }
+    return TextMapPropagator.composite(list);
   }
 
   private static String joined(Metadata md, Metadata.Key<String> key) {
@@ -84,8 +117,7 @@ public final class JavaRelay extends RelayGrpc.RelayImplBase {
     Metadata md = HEADERS.get();
     SpanContext sc = Span.current().getSpanContext();  // the instrumentation's server span
     // What OTel continued from: the remote context in the metadata.
-    SpanContext remote = Span.fromContext(W3CTraceContextPropagator.getInstance()
-        .extract(io.opentelemetry.context.Context.root(), md, GETTER)).getSpanContext();
+    SpanContext remote = Span.fromContext(propagator.extract(io.opentelemetry.context.Context.root(), md, GETTER)).getSpanContext();
     Hop hop = Hop.newBuilder().setService(name)
         .setTraceparent(joined(md, TRACEPARENT)).setTracestate(joined(md, TRACESTATE))
         .setTraceId(sc.getTraceId()).setSpanId(sc.getSpanId())
@@ -121,22 +153,25 @@ public final class JavaRelay extends RelayGrpc.RelayImplBase {
   public static void main(String[] args) throws Exception {
     String name = "java";
     int port = 0;
+    double ratio = -1;  // none: the SDK's default, parent-based always-on
     for (int i = 0; i + 1 < args.length; i += 2) {
       switch (args[i]) {
         case "--name" -> name = args[i + 1];
         case "--port" -> port = Integer.parseInt(args[i + 1]);
+        case "--consistent_ratio" -> ratio = Double.parseDouble(args[i + 1]);
         default -> throw new IllegalArgumentException("unknown flag " + args[i]);
       }
     }
     SdkTracerProviderBuilder tracing = SdkTracerProvider.builder().setResource(
         Resource.create(Attributes.of(AttributeKey.stringKey("service.name"), name)));
+    if (ratio >= 0) tracing.setSampler(ConsistentSampler.probabilityBased(ratio));
     String endpoint = System.getenv("OTEL_EXPORTER_OTLP_ENDPOINT");
     if (endpoint != null && !endpoint.isEmpty()) {
       tracing.addSpanProcessor(BatchSpanProcessor.builder(
           OtlpGrpcSpanExporter.builder().setEndpoint(endpoint).build()).build());
     }
     OpenTelemetrySdk otel = OpenTelemetrySdk.builder().setTracerProvider(tracing.build())
-        .setPropagators(ContextPropagators.create(W3CTraceContextPropagator.getInstance()))
+        .setPropagators(ContextPropagators.create(propagatorsFromEnv()))
         .build();
     GrpcTelemetry telemetry = GrpcTelemetry.create(otel);
 
@@ -153,7 +188,8 @@ public final class JavaRelay extends RelayGrpc.RelayImplBase {
     interceptors.add(telemetry.createServerInterceptor());  // the last one runs first
     Server server = NettyServerBuilder
         .forAddress(new InetSocketAddress("127.0.0.1", port))  // loopback only
-        .addService(ServerInterceptors.intercept(new JavaRelay(name, telemetry), interceptors))
+        .addService(ServerInterceptors.intercept(new JavaRelay(name, telemetry,
+            otel.getPropagators().getTextMapPropagator()), interceptors))
         .build().start();
     System.out.println("listening on 127.0.0.1:" + server.getPort());
     System.out.flush();
