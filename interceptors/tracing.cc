@@ -288,7 +288,9 @@ class ServerInterceptor final : public Interceptor {
       methods->Proceed();
       return;
     }
-    if (methods->QueryInterceptionHookPoint(
+    // Only a recording span needs the status (gRPC builds it on request).
+    if (span_.IsRecording() &&
+        methods->QueryInterceptionHookPoint(
             InterceptionHookPoints::PRE_SEND_STATUS)) {
       span_.EndServer(methods->GetSendStatus());
     }
@@ -309,8 +311,9 @@ class ServerInterceptor final : public Interceptor {
       ExtractW3C(md);
       if (plan_->baggage && md != nullptr) {
         absl::InlinedVector<absl::string_view, 2> values;
-        auto range = md->equal_range(grpc::string_ref(kBaggage));
-        for (auto it = range.first; it != range.second; ++it) {
+        const grpc::string_ref key(kBaggage, sizeof(kBaggage) - 1);
+        for (auto it = md->lower_bound(key); it != md->end() && it->first == key;
+             ++it) {
           values.emplace_back(it->second.data(), it->second.size());
         }
         if (!values.empty()) {
@@ -372,15 +375,19 @@ class ServerInterceptor final : public Interceptor {
     size_t traceparents = 0;
     absl::InlinedVector<absl::string_view, 2> tracestates;
     if (md != nullptr) {
-      auto range = md->equal_range(grpc::string_ref(kTraceParent));
-      for (auto it = range.first; it != range.second; ++it) {
-        traceparent = absl::string_view(it->second.data(), it->second.size());
-        ++traceparents;
-      }
-      if (traceparents == 1) {
-        range = md->equal_range(grpc::string_ref(kTraceState));
-        for (auto it = range.first; it != range.second; ++it) {
-          tracestates.emplace_back(it->second.data(), it->second.size());
+      // The map is sorted and "traceparent" < "tracestate": one descent,
+      // then a walk over the few keys in between.
+      const grpc::string_ref parent_key(kTraceParent, sizeof(kTraceParent) - 1);
+      const grpc::string_ref state_key(kTraceState, sizeof(kTraceState) - 1);
+      for (auto it = md->lower_bound(parent_key); it != md->end(); ++it) {
+        const absl::string_view value(it->second.data(), it->second.size());
+        if (it->first == parent_key) {
+          traceparent = value;
+          ++traceparents;
+        } else if (it->first == state_key) {
+          tracestates.push_back(value);
+        } else if (state_key < it->first) {
+          break;
         }
       }
     }

@@ -55,6 +55,9 @@ class RpcSpan {
   void EndClient(const grpc::Status& status, grpc::ClientContext* client);
   void EndServer(const grpc::Status& status);
 
+  // IsRecording: started (sampled, provider installed) and not yet ended.
+  bool IsRecording() const { return span_.IsRecording(); }
+
  private:
   RecordingSpan span_;
   bool server_ = false;
