@@ -1,0 +1,80 @@
+#!/usr/bin/env python3
+"""Instructions per in-process unary call, counted by callgrind (steady where
+times are not). For each variant of bench/interceptors_benchmark's
+BM_UnaryFixed it runs the program under valgrind with two call counts and
+prints, per call (the difference of the two runs over the difference of
+the counts, so start-up cancels out):
+
+  total  every instruction of the process, all threads (varies by +-1k
+         between runs: gRPC's pollers spin differently under valgrind)
+  own    the interceptors' own work: the inclusive cost of their factory,
+         hook and destructor functions minus what they hand back to gRPC
+         (Proceed), steady to a few instructions
+
+usage: bench/callgrind_per_call.py BENCHMARK_BINARY [variant ...]
+       (variants: none noop traceprop header_only recording; default
+       traceprop header_only)"""
+import os
+import re
+import subprocess
+import sys
+import tempfile
+
+OWN = {
+    'traceprop': r'traceprop::\(anonymous namespace\)::(ClientFactory::CreateClientInterceptor|ServerFactory::CreateServerInterceptor|ClientInterceptor::Intercept|ServerInterceptor::Intercept|ClientInterceptor::~ClientInterceptor|ServerInterceptor::~ServerInterceptor)\(',
+    'header_only': r'\(anonymous namespace\)::(NoOpClientFactory::CreateClientInterceptor|NoOpServerFactory::CreateServerInterceptor|NoOpInterceptor::Intercept|HeaderOnlyInterceptor::Intercept|NoOpInterceptor::~NoOpInterceptor|HeaderOnlyInterceptor::~HeaderOnlyInterceptor)\(',
+    'noop': r'\(anonymous namespace\)::(NoOpClientFactory::CreateClientInterceptor|NoOpServerFactory::CreateServerInterceptor|NoOpInterceptor::Intercept|NoOpInterceptor::~NoOpInterceptor)\(',
+}
+OWN['recording'] = OWN['traceprop']
+HANDBACK = re.compile(r'InterceptorBatchMethodsImpl::Proceed')
+LINE = re.compile(r'^\s*([\d,]+) \([^)]*\)\s+(\*|>)\s+(.*)$')
+CALLS = (300, 2300)
+
+
+def run(binary, variant, calls, out):
+    env = dict(os.environ, TRACEPROP_BENCH_FIXED_CALLS=str(calls))
+    subprocess.run(['valgrind', '--tool=callgrind', '--callgrind-out-file=' + out,
+                    binary, '--benchmark_filter=BM_UnaryFixed/%s/' % variant],
+                   env=env, check=True, stdout=subprocess.DEVNULL,
+                   stderr=subprocess.DEVNULL)
+    # From '/': callgrind_annotate shortens paths under the working
+    # directory, which splits a function's entries differently.
+    text = subprocess.run(['callgrind_annotate', '--tree=calling',
+                           '--inclusive=yes', '--threshold=100', out],
+                          capture_output=True, text=True, check=True,
+                          cwd='/').stdout
+    total = own = 0
+    entry = re.compile(OWN[variant]) if variant in OWN else None
+    inside = False
+    for line in text.splitlines():
+        if 'PROGRAM TOTALS' in line:
+            total = int(line.split()[0].replace(',', ''))
+        m = LINE.match(line)
+        if not m or entry is None:
+            continue
+        cost = int(m.group(1).replace(',', ''))
+        if m.group(2) == '*':
+            # A function's own block (file:function [object]), not an
+            # inlined piece of it attributed to a header.
+            inside = bool(entry.search(m.group(3))) and '[' in m.group(3)
+            if inside:
+                own += cost
+        elif inside and HANDBACK.search(m.group(3)):
+            own -= cost
+    return total, own
+
+
+def main():
+    binary = sys.argv[1]
+    variants = sys.argv[2:] or ['traceprop', 'header_only']
+    with tempfile.TemporaryDirectory() as tmp:
+        for v in variants:
+            (t0, o0), (t1, o1) = (run(binary, v, n, os.path.join(tmp, '%s.%d' % (v, n)))
+                                  for n in CALLS)
+            d = CALLS[1] - CALLS[0]
+            own = '%8.0f' % ((o1 - o0) / d) if v in OWN else '       -'
+            print('%-12s total %8.0f  own %s' % (v, (t1 - t0) / d, own))
+
+
+if __name__ == '__main__':
+    main()
