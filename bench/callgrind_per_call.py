@@ -54,9 +54,9 @@ def run(binary, variant, calls, out):
             continue
         cost = int(m.group(1).replace(',', ''))
         if m.group(2) == '*':
-            # A function's own block (file:function [object]), not an
-            # inlined piece of it attributed to a header.
-            inside = bool(entry.search(m.group(3))) and '[' in m.group(3)
+            # Every block of the function: its own source file's, and the
+            # pieces inlined from headers, which callgrind lists apart.
+            inside = bool(entry.search(m.group(3)))
             if inside:
                 own += cost
         elif inside and HANDBACK.search(m.group(3)):

@@ -8,6 +8,10 @@
 #include <cstdint>
 #include <cstring>
 
+#if defined(__SSE2__)
+#include <emmintrin.h>
+#endif
+
 namespace traceprop {
 namespace internal {
 
@@ -37,57 +41,65 @@ struct HexPairs {
 };
 inline constexpr HexPairs kHexPairs{};
 
-// Decoding eight characters at a time in a 64-bit word ("SWAR") on
-// little-endian machines: the ids are 32 and 16 characters. Kept because it
-// takes a traceparent parse from ~505 to ~390 instructions (callgrind, per
-// call) against issue 13's <= 1,000 for all of traceprop's per-call work.
-// (Encoding four bytes per word measured 203 against the pair table's 209:
-// not kept.)
-#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
-#define TRACEPROP_HEX_SWAR 1
+// With SSE2 (every x86-64), 16 characters or 8 bytes at a time: the ids
+// are 32 and 16 characters. Kept because the table loops cost ~430
+// instructions per traceparent parse and ~200 per format, and this takes
+// 360 off traceprop's own work per call (callgrind,
+// bench/callgrind_per_call.py), against issue 13's target of <= 1,000.
+#if defined(__SSE2__)
+#define TRACEPROP_HEX_SSE2 1
 #else
-#define TRACEPROP_HEX_SWAR 0
+#define TRACEPROP_HEX_SSE2 0
 #endif
 
-constexpr uint64_t kOnes = 0x0101010101010101ULL;
-constexpr uint64_t kHighs = 0x8080808080808080ULL;
-
-// DecodeLowerHex8 decodes 8 characters into 4 bytes; false (out unchanged)
-// if any is not lowercase hex.
-inline bool DecodeLowerHex8(const char* in, uint8_t* out) {
-  uint64_t x;
-  std::memcpy(&x, in, 8);
-  // Per byte, with the high bit clear: ((x | 0x80) - c) has the high bit
-  // set iff x >= c, and ((c | 0x80) - x) iff x <= c; no borrow crosses
-  // bytes. A byte with the high bit set is never hex.
-  const auto ge = [x](uint64_t c) {
-    return ((x | kHighs) - c * kOnes) & kHighs;
-  };
-  const auto le = [x](uint64_t c) {
-    return (((c * kOnes) | kHighs) - x) & kHighs;
-  };
-  const uint64_t hex = (ge('0') & le('9')) | (ge('a') & le('f'));
-  if ((x & kHighs) != 0 || hex != kHighs) return false;
-  // '0'..'9' -> low nibble; 'a'..'f' (bit 6 set) -> low nibble + 9.
-  const uint64_t v = (x & (0x0f * kOnes)) + ((x >> 6) & kOnes) * 9;
-  // Pair the nibbles of each 16-bit lane, then pack the lanes' low bytes.
-  uint64_t t = ((v & 0x00ff00ff00ff00ffULL) << 4) |
-               ((v >> 8) & 0x00ff00ff00ff00ffULL);
-  t = (t | (t >> 8)) & 0x0000ffff0000ffffULL;
-  t = (t | (t >> 16)) & 0x00000000ffffffffULL;
-  const uint32_t bytes = static_cast<uint32_t>(t);
-  std::memcpy(out, &bytes, 4);
+#if TRACEPROP_HEX_SSE2
+// DecodeLowerHex16 decodes 16 characters into 8 bytes; false (out
+// unchanged) if any is not lowercase hex.
+inline bool DecodeLowerHex16(const char* in, uint8_t* out) {
+  const __m128i x = _mm_loadu_si128(reinterpret_cast<const __m128i*>(in));
+  // Signed compares: a byte >= 0x80 is negative and outside every range.
+  const __m128i digit =
+      _mm_and_si128(_mm_cmpgt_epi8(x, _mm_set1_epi8('0' - 1)),
+                    _mm_cmplt_epi8(x, _mm_set1_epi8('9' + 1)));
+  const __m128i lower =
+      _mm_and_si128(_mm_cmpgt_epi8(x, _mm_set1_epi8('a' - 1)),
+                    _mm_cmplt_epi8(x, _mm_set1_epi8('f' + 1)));
+  if (_mm_movemask_epi8(_mm_or_si128(digit, lower)) != 0xffff) return false;
+  // '0'..'9' -> c - '0'; 'a'..'f' -> c - 'a' + 10, which is 39 less.
+  const __m128i v = _mm_sub_epi8(_mm_sub_epi8(x, _mm_set1_epi8('0')),
+                                 _mm_and_si128(lower, _mm_set1_epi8(39)));
+  // 16-bit lane k holds characters 2k (low byte) and 2k+1 (high byte).
+  const __m128i pairs =
+      _mm_or_si128(_mm_slli_epi16(_mm_and_si128(v, _mm_set1_epi16(0xff)), 4),
+                   _mm_srli_epi16(v, 8));
+  _mm_storel_epi64(reinterpret_cast<__m128i*>(out),
+                   _mm_packus_epi16(pairs, pairs));
   return true;
 }
+
+// EncodeLowerHex8 writes 16 lowercase hex characters for 8 bytes.
+inline void EncodeLowerHex8(const uint8_t* in, char* out) {
+  const __m128i b = _mm_loadl_epi64(reinterpret_cast<const __m128i*>(in));
+  const __m128i mask = _mm_set1_epi8(0x0f);
+  const __m128i hi = _mm_and_si128(_mm_srli_epi16(b, 4), mask);
+  const __m128i lo = _mm_and_si128(b, mask);
+  const __m128i n = _mm_unpacklo_epi8(hi, lo);  // hi0 lo0 hi1 lo1 ...
+  const __m128i letters =
+      _mm_and_si128(_mm_cmpgt_epi8(n, _mm_set1_epi8(9)), _mm_set1_epi8(39));
+  _mm_storeu_si128(
+      reinterpret_cast<__m128i*>(out),
+      _mm_add_epi8(_mm_add_epi8(n, _mm_set1_epi8('0')), letters));
+}
+#endif
 
 // DecodeLowerHex decodes `n` hex characters (n even) into n/2 bytes at `out`.
 // Returns false, leaving `out` partly written, if any character is not
 // lowercase hex.
 inline bool DecodeLowerHex(const char* in, size_t n, uint8_t* out) {
   size_t i = 0;
-#if TRACEPROP_HEX_SWAR
-  for (; i + 8 <= n; i += 8) {
-    if (!DecodeLowerHex8(in + i, out + i / 2)) return false;
+#if TRACEPROP_HEX_SSE2
+  for (; i + 16 <= n; i += 16) {
+    if (!DecodeLowerHex16(in + i, out + i / 2)) return false;
   }
 #endif
   uint8_t bad = 0;
@@ -102,7 +114,11 @@ inline bool DecodeLowerHex(const char* in, size_t n, uint8_t* out) {
 
 // EncodeLowerHex writes 2*n lowercase hex characters for `n` bytes.
 inline void EncodeLowerHex(const uint8_t* in, size_t n, char* out) {
-  for (size_t i = 0; i < n; ++i) {
+  size_t i = 0;
+#if TRACEPROP_HEX_SSE2
+  for (; i + 8 <= n; i += 8) EncodeLowerHex8(in + i, out + 2 * i);
+#endif
+  for (; i < n; ++i) {
     std::memcpy(out + 2 * i, &kHexPairs.text[2 * in[i]], 2);
   }
 }
