@@ -14,6 +14,8 @@
 #             $FUZZ_SECONDS seconds over its named corpus
 #   install   cmake --install + a consumer project built against it
 #   bazel     bazel test //... offline against Debian's packages
+#   html      the demo's trace page in headless Chromium, and a hand-made
+#             one (tests/examples/html_test.sh; reuses the release build)
 #   interop   C++ relays <-> OpenTelemetry JS (node --test)
 #   peers     chains alternating C++ relays with OpenTelemetry Go, Java,
 #             Python and JS relays (downloads cached in $TRACEPROP_CACHE)
@@ -117,12 +119,16 @@ step_fuzz() {
 
 step_install() { JOBS=$JOBS BUILD_ROOT=$BUILD_ROOT scripts/test_install.sh; }
 step_bazel() { JOBS=$JOBS scripts/test_bazel.sh; }
+step_html() {
+  local b=$BUILD_ROOT/release
+  configure "$b" && JOBS=$JOBS tests/examples/html_test.sh "$b"
+}
 step_interop() { BUILD_DIR=$BUILD_ROOT/release scripts/test_interop.sh; }
 step_peers() { BUILD_DIR=$BUILD_ROOT/release scripts/test_peers.sh; }
 
-STEPS=${STEPS:-release asan tsan fuzz install bazel interop peers}
+STEPS=${STEPS:-release asan tsan fuzz install bazel html interop peers}
 mkdir -p "$BUILD_ROOT"
-run_step deps scripts/install_deps.sh --with-bazel
+run_step deps scripts/install_deps.sh --with-bazel --with-chromium
 for step in $STEPS; do
   run_step "$step" "step_$step"
 done
