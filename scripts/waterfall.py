@@ -104,7 +104,8 @@ def tree_rows(spans):
     total) where rows is [(depth, span)] in tree order (children after their
     parent, siblings by start time), by_id maps span id to span, start is
     the first start and total the trace's duration in ns (at least 1). A
-    span whose parent is not among them is a root. Shared by the terminal
+    span whose parent is not among them is a root; spans in a parent cycle
+    come last. Every span is in rows exactly once. Shared by the terminal
     and the HTML rendering (waterfall_html.py)."""
     by_id = {s.get("spanId"): s for s in spans}
     children = {}
@@ -121,17 +122,26 @@ def tree_rows(spans):
 
     rows = []  # (depth, span) in tree order
     seen = set()
-    stack = [(0, s) for s in sorted(roots, key=lambda s: s["_start"],
-                                    reverse=True)]
-    while stack:
-        depth, s = stack.pop()
-        if id(s) in seen:
-            continue
-        seen.add(id(s))
-        rows.append((depth, s))
-        for c in sorted(children.get(s.get("spanId"), []),
-                        key=lambda s: s["_start"], reverse=True):
-            stack.append((depth + 1, c))
+
+    def walk(tops):
+        stack = [(0, s) for s in sorted(tops, key=lambda s: s["_start"],
+                                        reverse=True)]
+        while stack:
+            depth, s = stack.pop()
+            if id(s) in seen:
+                continue
+            seen.add(id(s))
+            rows.append((depth, s))
+            for c in sorted(children.get(s.get("spanId"), []),
+                            key=lambda s: s["_start"], reverse=True):
+                stack.append((depth + 1, c))
+
+    walk(roots)
+    # Spans whose parents form a cycle (a malformed file) are shown too,
+    # each cycle from its earliest span, after the tree.
+    while len(seen) < len(spans):
+        walk([min((s for s in spans if id(s) not in seen),
+                  key=lambda s: s["_start"])])
     return rows, by_id, start, total
 
 
