@@ -14,11 +14,12 @@
 #             $FUZZ_SECONDS seconds over its named corpus
 #   install   cmake --install + a consumer project built against it
 #   bazel     bazel test //... offline against Debian's packages
-#   html      the demo's trace page in headless Chromium, and a hand-made
-#             one (tests/examples/html_test.sh; reuses the release build)
 #   interop   C++ relays <-> OpenTelemetry JS (node --test)
 #   peers     chains alternating C++ relays with OpenTelemetry Go, Java,
 #             Python and JS relays (downloads cached in $TRACEPROP_CACHE)
+#   html      the demo's trace page in headless Chromium, a hand-made one,
+#             and demo.sh --jaeger (tests/examples/html_test.sh; reuses the
+#             release build and, after peers, the cached Jaeger)
 #
 # Environment: JOBS (default: nproc), FUZZ_SECONDS (default 20),
 # BUILD_ROOT (default: build/ in the repo), STEPS (default: all of them, in
@@ -126,7 +127,7 @@ step_html() {
 step_interop() { BUILD_DIR=$BUILD_ROOT/release scripts/test_interop.sh; }
 step_peers() { BUILD_DIR=$BUILD_ROOT/release scripts/test_peers.sh; }
 
-STEPS=${STEPS:-release asan tsan fuzz install bazel html interop peers}
+STEPS=${STEPS:-release asan tsan fuzz install bazel interop peers html}
 mkdir -p "$BUILD_ROOT"
 run_step deps scripts/install_deps.sh --with-bazel --with-chromium
 for step in $STEPS; do

@@ -14,7 +14,10 @@
 # parent is not recorded, names and values that try to inject HTML); (2)
 # the same page deliberately broken five ways — each must fail, for its
 # reason; (3) the page `scripts/demo.sh` writes for its real trace (it runs
-# the demo with BUILD_DIR; its span files give the expected span count).
+# the demo with BUILD_DIR; its span files give the expected span count);
+# (4) `scripts/demo.sh --keep-jaeger`: the trace found through Jaeger's
+# query API at the URL the demo prints, its page checked the same way, then
+# Jaeger stopped (JAEGER=0 leaves this part out and says so).
 # Every Chromium run has a timeout and a private --user-data-dir, and no
 # process of it may outlive the run.
 set -euo pipefail
@@ -38,8 +41,13 @@ chrome() {
   local profile=$D/chrome-$((++runs)) status=0 left
   timeout -k 5 60 chromium --headless --no-sandbox --disable-gpu --no-first-run \
     --user-data-dir="$profile" "$@" 2>>"$D/chromium.log" || status=$?
-  # Nothing of this run may be left (its processes all name the profile).
-  left=$(pgrep -f -- "--user-data-dir=$profile" || true)
+  # Nothing of this run may be left (its processes all name the profile):
+  # its helpers get 5 s to finish exiting after the browser.
+  for _ in {1..50}; do
+    left=$(pgrep -f -- "--user-data-dir=$profile( |$)" || true)
+    [[ -z $left ]] && break
+    sleep 0.1
+  done
   if [[ -n $left ]]; then
     # shellcheck disable=SC2086  # one pid per word
     kill -KILL $left 2>/dev/null || true
@@ -135,6 +143,58 @@ if [[ $page == "$DEMO/trace.html" && -s $page ]]; then
     fail "the demo's trace: the client's root span is the first row"
 else
   fail "the demo prints the path of its page: '$page'"
+fi
+
+# 4. scripts/demo.sh --keep-jaeger: the trace through Jaeger's query API
+# (Jaeger built by scripts/jaeger.sh: cached after the peers step, or built
+# here), on ports the OS says are free; then Jaeger is stopped.
+if [[ ${JAEGER:-1} == 0 ]]; then
+  echo "--- demo.sh --jaeger: left out (JAEGER=0); NOT checked"
+else
+  read -r p1 p2 p3 p4 < <(python3 -c 'import socket
+ss = [socket.socket() for _ in range(4)]
+for s in ss: s.bind(("127.0.0.1", 0))
+print(*[s.getsockname()[1] for s in ss])')
+  JDEMO=$D/jdemo
+  status=0
+  JAEGER_OTLP_GRPC_PORT=$p1 JAEGER_OTLP_HTTP_PORT=$p2 JAEGER_QUERY_HTTP_PORT=$p3 \
+    JAEGER_QUERY_GRPC_PORT=$p4 DEMO_OUT=$JDEMO BUILD_DIR=$BUILD_DIR JOBS=${JOBS:-2} \
+    timeout -k 10 1200 "$ROOT/scripts/demo.sh" --keep-jaeger >"$D/jdemo.out" 2>&1 || status=$?
+  jpid=$(sed -n 's/^Jaeger is left running (pid \([0-9]*\);.*/\1/p' "$D/jdemo.out")
+  [[ -n $jpid ]] && PROCS_PIDS+=("$jpid")  # stopped at exit whatever happens
+  if ((status == 0)) && [[ -n $jpid ]]; then
+    pass "scripts/demo.sh --keep-jaeger runs and leaves Jaeger running (pid $jpid)"
+  else
+    fail "scripts/demo.sh --keep-jaeger runs and leaves Jaeger running (status $status)"
+    tail -30 "$D/jdemo.out" >&2
+  fi
+  trace=$(sed -n 's/^client  trace \([0-9a-f]\{32\}\) .*/\1/p' "$D/jdemo.out")
+  url=$(sed -n 's/^query API: //p' "$D/jdemo.out")
+  if [[ -n $trace && $url == "http://127.0.0.1:$p3/api/traces/$trace" ]]; then
+    pass "the demo prints the query API URL of its trace"
+    got=$(curl -fsS --max-time 10 "$url" || echo '{}')
+    check "Jaeger's query API has the trace: 11 spans, one trace id, the 5 services" \
+      '(.data | length) == 1 and (.data[0].spans | length) == 11 and
+       ([.data[0].spans[].traceID] | unique) == ["'"$trace"'"] and
+       ([.data[0].processes[].serviceName] | unique) == ["billing","client","frontend","inventory","tasks"]' "$got"
+  else
+    fail "the demo prints the query API URL of its trace: '$url'"
+  fi
+  grep -q "^UI: none" "$D/jdemo.out" && pass "the demo says this Jaeger has no UI" ||
+    fail "the demo says whether Jaeger has a UI"
+  if [[ -s $JDEMO/trace.html ]]; then
+    render jdemo "$JDEMO/trace.html" || fail "chromium renders the page of the trace from Jaeger"
+    python3 "$CHECK" check "$D/jdemo.dom" "$D/jdemo.png" --spans 11 &&
+      pass "the page of the trace as Jaeger assembled it: 11 rows, nested, in order, in the screenshot" ||
+      fail "the page of the trace as Jaeger assembled it"
+  else
+    fail "demo.sh --jaeger writes the page"
+  fi
+  if [[ -n $jpid ]]; then
+    procs_stop "$jpid"
+    kill -0 "$jpid" 2>/dev/null && fail "Jaeger stopped" || pass "Jaeger stopped (SIGTERM to its group)"
+    rm -rf "$(sed -n 's/.*its log: \(.*\)\/jaeger.log).*/\1/p' "$D/jdemo.out")"
+  fi
 fi
 
 checks_done html
