@@ -218,18 +218,19 @@ def render_section(trace_id, layout):
         out.append(
             '<div class="row st-%s" role="button" tabindex="0" aria-expanded="false" '
             'data-span="%s" data-parent="%s">'
-            '<div class="label" style="padding-left:%dpx"><span class="name">%s'
+            '<div class="label" style="padding-left:%dpx" title="%s"><span class="name">%s'
             '</span> <span class="svc">%s</span> <span class="kind">%s</span>%s</div>'
             '<div class="track"><div class="bar %s" style="left:min(%.4f%%, calc(100%% - 3px));'
             'width:%.4f%%;background:%s"></div></div>'
-            '<div class="dur">%s</div><div class="status %s">%s</div></div>' % (
+            '<div class="dur">%s</div><div class="status %s" title="%s">%s</div></div>' % (
                 status_class, esc(s.get("spanId", ""), 64), esc(parent, 64),
-                4 + depth * INDENT, esc(s.get("name", ""), 120), esc(s["_service"], 60),
+                4 + depth * INDENT, esc(s.get("name", ""), 300), esc(s.get("name", ""), 120),
+                esc(s["_service"], 60),
                 esc(KINDS.get(s.get("kind", 0), s.get("kind", "?")), 20),
                 ' <span class="orphan">(parent not recorded)</span>' if orphan else "",
                 status_class, left, width, colour_of[s["_service"]],
                 duration_text(s["_end"] - s["_start"]), status_class,
-                html.escape(status_text)))
+                html.escape(status_text), html.escape(status_text)))
         out.append('<div class="details" hidden>%s</div>' % details_html(s, start))
         data.append({"id": shown(s.get("spanId", ""), 64),
                      "parent": shown(parent, 64),
