@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Installs the Debian packages traceprop needs to build, test and run the
 # demo. Idempotent: apt is only touched when something is missing.
-# Usage: scripts/install_deps.sh [--with-bazel]
+# Usage: scripts/install_deps.sh [--with-bazel] [--with-chromium]
 set -euo pipefail
 
 packages=(
@@ -13,9 +13,15 @@ packages=(
   libspdlog-dev libgoogle-glog-dev
   util-linux procps jq
 )
-if [[ "${1:-}" == "--with-bazel" ]]; then
-  packages+=(bazel-bootstrap)
-fi
+for arg in "$@"; do
+  case $arg in
+    --with-bazel) packages+=(bazel-bootstrap) ;;
+    # Headless Chromium for tests/examples/html_test.sh (the demo's trace
+    # page); Debian 12's package, like every package here.
+    --with-chromium) packages+=(chromium) ;;
+    *) echo "install_deps: unknown argument $arg" >&2; exit 2 ;;
+  esac
+done
 # Node.js and npm run the OpenTelemetry JS interop test; the machine image
 # ships them, a bare Debian gets its own.
 if ! command -v node >/dev/null 2>&1; then packages+=(nodejs); fi

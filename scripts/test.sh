@@ -17,6 +17,9 @@
 #   interop   C++ relays <-> OpenTelemetry JS (node --test)
 #   peers     chains alternating C++ relays with OpenTelemetry Go, Java,
 #             Python and JS relays (downloads cached in $TRACEPROP_CACHE)
+#   html      the demo's trace page in headless Chromium, a hand-made one,
+#             and demo.sh --jaeger (tests/examples/html_test.sh; reuses the
+#             release build and, after peers, the cached Jaeger)
 #
 # Environment: JOBS (default: nproc), FUZZ_SECONDS (default 20),
 # BUILD_ROOT (default: build/ in the repo), STEPS (default: all of them, in
@@ -117,12 +120,16 @@ step_fuzz() {
 
 step_install() { JOBS=$JOBS BUILD_ROOT=$BUILD_ROOT scripts/test_install.sh; }
 step_bazel() { JOBS=$JOBS scripts/test_bazel.sh; }
+step_html() {
+  local b=$BUILD_ROOT/release
+  configure "$b" && JOBS=$JOBS tests/examples/html_test.sh "$b"
+}
 step_interop() { BUILD_DIR=$BUILD_ROOT/release scripts/test_interop.sh; }
 step_peers() { BUILD_DIR=$BUILD_ROOT/release scripts/test_peers.sh; }
 
-STEPS=${STEPS:-release asan tsan fuzz install bazel interop peers}
+STEPS=${STEPS:-release asan tsan fuzz install bazel interop peers html}
 mkdir -p "$BUILD_ROOT"
-run_step deps scripts/install_deps.sh --with-bazel
+run_step deps scripts/install_deps.sh --with-bazel --with-chromium
 for step in $STEPS; do
   run_step "$step" "step_$step"
 done

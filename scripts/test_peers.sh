@@ -124,17 +124,11 @@ build_python() {
     --python_out="$PEERS/python" --grpc_python_out="$PEERS/python" relay.proto
 }
 
-# Jaeger: built once per pinned go.mod+go.sum, kept in the cache.
+# Jaeger: built once per pinned go.mod+go.sum, kept in the cache
+# (scripts/jaeger.sh, shared with scripts/demo.sh --jaeger).
 build_jaeger() {
-  cd "$ROOT/tests/interop/jaeger"
-  local key bin
-  key=$(cat go.mod go.sum | sha256sum | cut -c1-16)
-  bin=$CACHE/jaeger/jaeger-$key
-  if [[ ! -x $bin ]]; then
-    mkdir -p "$CACHE/jaeger"
-    nice go build -o "$bin.tmp" github.com/jaegertracing/jaeger/cmd/jaeger
-    mv "$bin.tmp" "$bin"
-  fi
+  local bin
+  bin=$("$ROOT/scripts/jaeger.sh" build)
   ln -sfn "$bin" "$PEERS/jaeger"
 }
 

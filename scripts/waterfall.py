@@ -4,6 +4,7 @@ waterfall in the terminal, one trace after another.
 
     scripts/waterfall.py spans/*.jsonl            # every trace in the files
     scripts/waterfall.py --trace TRACE_ID a.jsonl b.jsonl
+    scripts/waterfall.py --html trace.html spans/*.jsonl   # and a web page
     OTEL_TRACES_EXPORTER=console prog | scripts/waterfall.py -   # stdin
 
 Input: what traceprop's OtlpJsonExporter writes (one TracesData object per
@@ -21,7 +22,10 @@ The bar is scaled to the trace's duration (first start to last end);
 status is unset, ok or error (with its message). A span whose parent is not
 in the files is shown as a root, marked "(parent not recorded)". --ids
 appends each span's id and its parent's, for scripts checking the tree.
-Standard library only; exit status 1 when no span was found.
+--html OUT also writes the same traces as a self-contained HTML page
+(waterfall_html.py: bars on a time axis, a colour per service, the span's
+attributes, events and links on click; no network). Standard library only;
+exit status 1 when no span was found.
 """
 
 import argparse
@@ -95,7 +99,14 @@ def duration_text(ns):
     return "%.1f us" % (ns / 1e3)
 
 
-def render_trace(trace_id, spans, width, show_ids, out):
+def tree_rows(spans):
+    """Lays one trace's spans out as a tree: returns (rows, by_id, start,
+    total) where rows is [(depth, span)] in tree order (children after their
+    parent, siblings by start time), by_id maps span id to span, start is
+    the first start and total the trace's duration in ns (at least 1). A
+    span whose parent is not among them is a root; spans in a parent cycle
+    come last. Every span is in rows exactly once. Shared by the terminal
+    and the HTML rendering (waterfall_html.py)."""
     by_id = {s.get("spanId"): s for s in spans}
     children = {}
     roots = []
@@ -111,18 +122,31 @@ def render_trace(trace_id, spans, width, show_ids, out):
 
     rows = []  # (depth, span) in tree order
     seen = set()
-    stack = [(0, s) for s in sorted(roots, key=lambda s: s["_start"],
-                                    reverse=True)]
-    while stack:
-        depth, s = stack.pop()
-        if id(s) in seen:
-            continue
-        seen.add(id(s))
-        rows.append((depth, s))
-        for c in sorted(children.get(s.get("spanId"), []),
-                        key=lambda s: s["_start"], reverse=True):
-            stack.append((depth + 1, c))
 
+    def walk(tops):
+        stack = [(0, s) for s in sorted(tops, key=lambda s: s["_start"],
+                                        reverse=True)]
+        while stack:
+            depth, s = stack.pop()
+            if id(s) in seen:
+                continue
+            seen.add(id(s))
+            rows.append((depth, s))
+            for c in sorted(children.get(s.get("spanId"), []),
+                            key=lambda s: s["_start"], reverse=True):
+                stack.append((depth + 1, c))
+
+    walk(roots)
+    # Spans whose parents form a cycle (a malformed file) are shown too,
+    # each cycle from its earliest span, after the tree.
+    while len(seen) < len(spans):
+        walk([min((s for s in spans if id(s) not in seen),
+                  key=lambda s: s["_start"])])
+    return rows, by_id, start, total
+
+
+def render_trace(trace_id, spans, width, show_ids, out):
+    rows, by_id, start, total = tree_rows(spans)
     labels = []
     for depth, s in rows:
         label = "%s%s  %s  %s" % ("  " * depth, printable(s.get("name", "")),
@@ -159,6 +183,9 @@ def main():
     parser.add_argument("--width", type=int, default=40, help="bar width")
     parser.add_argument("--ids", action="store_true",
                         help="append span and parent ids to each line")
+    parser.add_argument("--html", metavar="OUT",
+                        help="also write the traces as a self-contained HTML "
+                        "page to OUT (waterfall_html.py)")
     args = parser.parse_args()
     width = max(args.width, 10)
 
@@ -176,6 +203,11 @@ def main():
         if i:
             sys.stdout.write("\n")
         render_trace(trace_id, trace_spans, width, args.ids, sys.stdout)
+    if args.html:
+        import waterfall_html  # beside this file: sys.path[0]
+        with open(args.html, "w", encoding="utf-8") as out:
+            waterfall_html.render_page(
+                [(t, tree_rows(v)) for t, v in ordered], out)
     return 0
 
 
