@@ -583,6 +583,24 @@ class AsyncBidi {
 
 }  // namespace
 
+std::string StatsString(const ServerHeaderStats& stats) {
+  std::string out;
+  auto add = [&out](const char* name, uint64_t value) {
+    if (value == 0) return;
+    absl::StrAppend(&out, out.empty() ? "" : " ", name, "=", value);
+  };
+  add("calls", stats.calls);
+  add("continued", stats.continued);
+  add("missing_traceparent", stats.missing_traceparent);
+  add("invalid_traceparent", stats.invalid_traceparent);
+  add("multiple_traceparent", stats.multiple_traceparent);
+  add("invalid_tracestate", stats.invalid_tracestate);
+  add("untrusted", stats.untrusted);
+  add("malformed_headers", stats.malformed_headers);
+  add("dropped_baggage", stats.dropped_baggage);
+  return out;
+}
+
 EchoServer::EchoServer(ServerApi api, ServerOptions options, int drain_threads)
     : api_(api) {
   checker_.set_trust_incoming(options.trust_incoming);

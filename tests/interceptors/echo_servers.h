@@ -85,6 +85,10 @@ class StepChecker {
   bool trust_incoming_ = true;  // set before the server starts
 };
 
+// StatsString lists the non-zero counters of `stats` in declaration order,
+// "calls=1 continued=1" ("" when all are zero), for exact comparisons.
+std::string StatsString(const ServerHeaderStats& stats);
+
 // EchoServer runs the Echo service in one API style, with tracing.
 class EchoServer {
  public:
