@@ -49,6 +49,20 @@ class Latch {
 };
 const char* Name(ServerApi api);
 
+// kAllServerApis: every server API, for loops and ::testing::ValuesIn.
+constexpr ServerApi kAllServerApis[] = {ServerApi::kSync, ServerApi::kCallback,
+                                        ServerApi::kAsync};
+
+// ApiParamName names a test instance after its ServerApi parameter:
+//   INSTANTIATE_TEST_SUITE_P(All, FooTest, ::testing::ValuesIn(kAllServerApis),
+//                            ApiParamName());
+struct ApiParamName {
+  template <class TestParamInfo>
+  std::string operator()(const TestParamInfo& info) const {
+    return Name(info.param);
+  }
+};
+
 // SeenOf fills a SpanSeen from a context.
 void SeenOf(const TraceContext& c, tpecho::SpanSeen* out);
 

@@ -525,8 +525,7 @@ std::string ParamName(
 
 INSTANTIATE_TEST_SUITE_P(
     AllStyles, End2EndTest,
-    ::testing::Combine(::testing::Values(ServerApi::kSync, ServerApi::kCallback,
-                                         ServerApi::kAsync),
+    ::testing::Combine(::testing::ValuesIn(testing_support::kAllServerApis),
                        ::testing::Values(ClientApi::kSync, ClientApi::kCallback,
                                          ClientApi::kAsync),
                        ::testing::Values(Transport::kTcp,

@@ -36,15 +36,21 @@ constexpr char kValid[] =
 
 using Headers = std::vector<std::pair<std::string, std::string>>;
 
-// Raw sends a unary call on an untraced channel with exactly `headers`.
-EchoResponse Raw(EchoServer& server, const Headers& headers) {
-  auto stub = tpecho::Echo::NewStub(server.TcpChannel({}, /*traced=*/false));
+// Unary sends a unary call on `channel` with the application's `headers`.
+EchoResponse Unary(const std::shared_ptr<grpc::Channel>& channel,
+                   const Headers& headers) {
+  auto stub = tpecho::Echo::NewStub(channel);
   grpc::ClientContext ctx;
   for (const auto& h : headers) ctx.AddMetadata(h.first, h.second);
   EchoResponse resp;
   grpc::Status status = stub->Unary(&ctx, EchoRequest(), &resp);
   EXPECT_TRUE(status.ok()) << status.error_message();
   return resp;
+}
+
+// Raw sends a unary call on an untraced channel with exactly `headers`.
+EchoResponse Raw(EchoServer& server, const Headers& headers) {
+  return Unary(server.TcpChannel({}, /*traced=*/false), headers);
 }
 
 void ExpectNewRoot(const EchoResponse& resp) {
@@ -187,13 +193,8 @@ TEST_P(HeadersTest, InvalidTracestateIsDroppedButTraceparentKept) {
 }
 
 INSTANTIATE_TEST_SUITE_P(AllServers, HeadersTest,
-                         ::testing::Values(ServerApi::kSync,
-                                           ServerApi::kCallback,
-                                           ServerApi::kAsync),
-                         [](const auto& info) {
-                           return std::string(
-                               testing_support::Name(info.param));
-                         });
+                         ::testing::ValuesIn(testing_support::kAllServerApis),
+                         testing_support::ApiParamName());
 
 // ---------------------------------------------------------- server options
 
@@ -202,8 +203,7 @@ TEST(ServerOptionsTest, FilteredMethodsGetNoInterceptor) {
   options.method_filter = [](absl::string_view method) {
     return method != "/tpecho.Echo/Unary";
   };
-  for (ServerApi api :
-       {ServerApi::kSync, ServerApi::kCallback, ServerApi::kAsync}) {
+  for (ServerApi api : testing_support::kAllServerApis) {
     SCOPED_TRACE(testing_support::Name(api));
     auto counters = std::make_shared<ServerHeaderCounters>();
     EchoServer server(api, Counted(counters, options));
@@ -234,8 +234,7 @@ TEST(ServerOptionsTest, FilteredMethodsGetNoInterceptor) {
 TEST(ServerOptionsTest, UntrustedEndpointStartsRootAndKeepsLink) {
   ServerOptions options;
   options.trust_incoming = false;
-  for (ServerApi api :
-       {ServerApi::kSync, ServerApi::kCallback, ServerApi::kAsync}) {
+  for (ServerApi api : testing_support::kAllServerApis) {
     SCOPED_TRACE(testing_support::Name(api));
     auto counters = std::make_shared<ServerHeaderCounters>();
     EchoServer server(api, Counted(counters, options));
@@ -289,13 +288,7 @@ class ClientTest : public ::testing::Test {
     EXPECT_THAT(server_.checker().failures(), IsEmpty());
   }
   EchoResponse Call(ClientOptions options, const Headers& app_headers = {}) {
-    auto stub = tpecho::Echo::NewStub(server_.TcpChannel(options));
-    grpc::ClientContext ctx;
-    for (const auto& h : app_headers) ctx.AddMetadata(h.first, h.second);
-    EchoResponse resp;
-    grpc::Status status = stub->Unary(&ctx, EchoRequest(), &resp);
-    EXPECT_TRUE(status.ok()) << status.error_message();
-    return resp;
+    return Unary(server_.TcpChannel(options), app_headers);
   }
   EchoServer server_{ServerApi::kSync};
 };

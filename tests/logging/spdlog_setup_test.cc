@@ -24,11 +24,7 @@ namespace {
 using ::testing::EndsWith;
 using ::testing::HasSubstr;
 using ::testing::Not;
-
-std::string Fields(const TraceContext& c) {
-  return absl::StrCat("[", c.trace_id().ToHex(), "] [", c.span_id().ToHex(),
-                      "]");
-}
+using testing_support::BracketedIds;
 
 std::vector<std::string> Lines(const std::string& text) {
   std::vector<std::string> out;
@@ -68,7 +64,7 @@ TEST_F(SpdlogSetupTest, LoggerCreatedLaterCarriesIds) {
     logger->info("hello {}", 1);
   }
   logger->info("outside");
-  EXPECT_EQ(out_.str(), absl::StrCat("later ", Fields(ctx),
+  EXPECT_EQ(out_.str(), absl::StrCat("later ", BracketedIds(ctx),
                                      " hello 1\nlater [-] [-] outside\n"));
 }
 
@@ -80,7 +76,7 @@ TEST_F(SpdlogSetupTest, LoggerThatExistedBeforeInstallCarriesIds) {
   const TraceContext ctx = TraceContext::NewRoot();
   ContextScope scope(ctx);
   logger->warn("x");
-  EXPECT_EQ(out_.str(), absl::StrCat("x ", Fields(ctx), "\n"));
+  EXPECT_EQ(out_.str(), absl::StrCat("x ", BracketedIds(ctx), "\n"));
 }
 
 TEST_F(SpdlogSetupTest, DefaultLoggerCarriesIds) {
@@ -98,7 +94,7 @@ TEST_F(SpdlogSetupTest, DefaultLoggerCarriesIds) {
   ASSERT_EQ(lines.size(), 2u);
   // "[2026-11-27 09:13:08.123] [info] [<trace>] [<span>] message": like
   // spdlog's own default line, no "[] " for the unnamed default logger.
-  EXPECT_THAT(lines[0], HasSubstr(absl::StrCat("] [info] ", Fields(ctx),
+  EXPECT_THAT(lines[0], HasSubstr(absl::StrCat("] [info] ", BracketedIds(ctx),
                                                " from the default logger")));
   EXPECT_THAT(lines[0], Not(HasSubstr("[]")));
   EXPECT_THAT(lines[1], EndsWith("] [info] [-] [-] no trace"));
@@ -136,8 +132,8 @@ TEST_F(SpdlogSetupTest, SetPatternKeepsTheIdsOnEveryLogger) {
     later->info("b");
   }
   logger->info("c");  // the options of InstallSpdlog (absent text) stay
-  EXPECT_EQ(out_.str(), absl::StrCat("info ", Fields(ctx), " a\n", "info ",
-                                     Fields(ctx), " b\n",
+  EXPECT_EQ(out_.str(), absl::StrCat("info ", BracketedIds(ctx), " a\n", "info ",
+                                     BracketedIds(ctx), " b\n",
                                      "info [none] [none] c\n"));
 }
 
@@ -365,7 +361,7 @@ TEST_F(SpdlogSetupTest, MakeSpdlogFormatterForAHandMadeLogger) {
   const TraceContext ctx = TraceContext::NewRoot();
   ContextScope scope(ctx);
   logger.info("m");
-  EXPECT_EQ(out_.str(), absl::StrCat("manual ", Fields(ctx), ": m\n"));
+  EXPECT_EQ(out_.str(), absl::StrCat("manual ", BracketedIds(ctx), ": m\n"));
 }
 
 TEST_F(SpdlogSetupTest, TraceFieldsFlagInAUsersOwnPatternFormatter) {
@@ -377,7 +373,7 @@ TEST_F(SpdlogSetupTest, TraceFieldsFlagInAUsersOwnPatternFormatter) {
   const TraceContext ctx = TraceContext::NewRoot();
   ContextScope scope(ctx);
   logger.info("m");
-  EXPECT_EQ(out_.str(), absl::StrCat(Fields(ctx), " m\n"));
+  EXPECT_EQ(out_.str(), absl::StrCat(BracketedIds(ctx), " m\n"));
 }
 
 }  // namespace
