@@ -583,6 +583,17 @@ class AsyncBidi {
 
 }  // namespace
 
+std::unique_ptr<grpc::Server> StartTracedServer(grpc::Service* service,
+                                                int* port,
+                                                ServerOptions options) {
+  grpc::ServerBuilder builder;
+  builder.AddListeningPort("127.0.0.1:0", grpc::InsecureServerCredentials(),
+                           port);
+  builder.RegisterService(service);
+  EnableTracing(builder, std::move(options));
+  return builder.BuildAndStart();
+}
+
 std::string StatsString(const ServerHeaderStats& stats) {
   std::string out;
   auto add = [&out](const char* name, uint64_t value) {

@@ -99,6 +99,13 @@ class StepChecker {
   bool trust_incoming_ = true;  // set before the server starts
 };
 
+// StartTracedServer starts `service` on a free loopback port with
+// EnableTracing(builder, options), sets *port, and returns the server (null
+// when it did not start). Clients dial "ipv4:127.0.0.1:<port>".
+std::unique_ptr<grpc::Server> StartTracedServer(grpc::Service* service,
+                                                int* port,
+                                                ServerOptions options = {});
+
 // StatsString lists the non-zero counters of `stats` in declaration order,
 // "calls=1 continued=1" ("" when all are zero), for exact comparisons.
 std::string StatsString(const ServerHeaderStats& stats);

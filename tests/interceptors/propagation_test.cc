@@ -67,16 +67,12 @@ class Hop final : public tpecho::Echo::Service {
           next->target(), grpc::InsecureChannelCredentials(),
           grpc::ChannelArguments(), std::move(next_options)));
     }
-    grpc::ServerBuilder builder;
-    builder.AddListeningPort("localhost:0", grpc::InsecureServerCredentials(),
-                             &port_);
-    builder.RegisterService(this);
     if (options.header_counters == nullptr) {
       options.header_counters = std::make_shared<ServerHeaderCounters>();
     }
     counters_ = options.header_counters;
-    EnableTracing(builder, std::move(options));
-    server_ = builder.BuildAndStart();
+    server_ = testing_support::StartTracedServer(this, &port_,
+                                                 std::move(options));
   }
   ~Hop() override { server_->Shutdown(); }
 
