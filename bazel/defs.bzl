@@ -22,6 +22,25 @@ Target names are the same in both builds: CMake's
 """
 
 load("@rules_cc//cc:defs.bzl", "cc_binary", "cc_library", "cc_test")
+load("@rules_shell//shell:sh_test.bzl", "sh_test")
+
+# What every example program links (examples/*): tracing, logging, gRPC
+# and the flags library.
+EXAMPLE_DEPS = [
+    "//context",
+    "//interceptors",
+    "//logging",
+    "//logging:logging_spdlog",
+    "@com_github_grpc_grpc//:grpc++",
+    "@com_google_absl//absl/flags:flag",
+    "@com_google_absl//absl/flags:parse",
+    "@com_google_absl//absl/flags:usage",
+    "@com_google_absl//absl/functional:any_invocable",
+    "@com_google_absl//absl/status",
+    "@com_google_absl//absl/strings",
+    "@com_google_protobuf//:protobuf",
+    "@spdlog",
+]
 
 def traceprop_cc_library(name, srcs = [], hdrs = [], deps = [], visibility = ["//visibility:public"], **kwargs):
     """A library whose headers are included as "traceprop/<package>/<file>.h".
@@ -63,6 +82,73 @@ def traceprop_cc_test(name, srcs, deps = [], labels = [], **kwargs):
         deps = deps + ["@com_google_googletest//:gtest_main"],
         tags = kwargs.pop("tags", []) + ["unit"] + labels,
         **kwargs
+    )
+
+def traceprop_cc_tests(tests, prefix = "", deps = [], labels = ["tsan"], **kwargs):
+    """One traceprop_cc_test per entry of `tests`, for a folder of suites.
+
+    Args:
+      tests: {"foo_test": [deps of that suite only]}: test `<prefix>foo_test`
+        built from foo_test.cc.
+      prefix: put before each test name (CMake's NAME).
+      deps: libraries every suite uses.
+      labels: as traceprop_cc_test (default ["tsan"]).
+      **kwargs: passed to each traceprop_cc_test.
+    """
+    for test, extra_deps in tests.items():
+        traceprop_cc_test(
+            name = prefix + test,
+            srcs = [test + ".cc"],
+            deps = deps + extra_deps,
+            labels = labels,
+            **kwargs
+        )
+
+def traceprop_example_binary(name, srcs = None, deps = [], visibility = ["//visibility:public"], **kwargs):
+    """An example program (examples/*): `<name>.cc` with EXAMPLE_DEPS.
+
+    Args:
+      name: program name, as the CMake executable target.
+      srcs: sources; default [name + ".cc"].
+      deps: what this program needs beyond EXAMPLE_DEPS (its protos...).
+      visibility: public by default (tests/examples runs the programs).
+      **kwargs: passed to cc_binary.
+    """
+    cc_binary(
+        name = name,
+        srcs = srcs or [name + ".cc"],
+        deps = deps + EXAMPLE_DEPS,
+        visibility = visibility,
+        **kwargs
+    )
+
+def traceprop_program_test(name, program, args = [], tags = ["unit"], **kwargs):
+    """A test that runs `program` with bazel/run_program.sh.
+
+    Args:
+      name: test name, as CMake's add_test NAME.
+      program: the cc_binary label (":basics").
+      args: run_program.sh options after the program (--pass/--fail REGEX).
+      tags: as CMake's labels.
+      **kwargs: passed to sh_test.
+    """
+    sh_test(
+        name = name,
+        srcs = ["//bazel:run_program.sh"],
+        args = ["$(location %s)" % program] + args,
+        data = [program],
+        tags = tags,
+        **kwargs
+    )
+
+def traceprop_public_headers():
+    """:public_headers, the package's public headers, for
+    //tests/snippets:snippets_docs_test (their usage examples must equal the
+    compiled code they name)."""
+    native.filegroup(
+        name = "public_headers",
+        srcs = native.glob(["*.h"]),
+        visibility = ["//tests/snippets:__pkg__"],
     )
 
 def traceprop_cc_binary(name, srcs, deps = [], **kwargs):

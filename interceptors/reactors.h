@@ -30,7 +30,7 @@
 // Overriding gRPC's own OnReadDone & co. is a compile error (they are final
 // here): the `OnTraced...` names make it visible that the scope is ours.
 //
-// One class per gRPC reactor: TracedServerUnaryReactor,
+// One type per gRPC reactor: TracedServerUnaryReactor,
 // TracedServerReadReactor<Req> (client streaming), TracedServerWriteReactor
 // <Resp> (server streaming), TracedServerBidiReactor<Req, Resp>; and
 // TracedClientUnaryReactor, TracedClientReadReactor<Resp>,
@@ -52,15 +52,18 @@
 #include "traceprop/context/trace_context.h"
 
 namespace traceprop {
+namespace internal {
 
-// TracedServerUnaryReactor is a grpc::ServerUnaryReactor whose callbacks
-// run with the context current at its construction (the server span, when
-// it is constructed in the method handler; or the `context` given).
-// Override OnTracedDone (required: typically `delete this`), and optionally
-// OnTracedCancel and OnTracedSendInitialMetadataDone.
-class TracedServerUnaryReactor : public grpc::ServerUnaryReactor {
+// The building blocks of the Traced*Reactor types below. Each callback
+// opens a ContextScope over the captured context (a copy: the callback may
+// delete the reactor) and calls the OnTraced... method of the same shape.
+
+// TracedServerCallbacks<Reactor>: the captured context and the callbacks
+// every gRPC server reactor has.
+template <class Reactor>
+class TracedServerCallbacks : public Reactor {
  public:
-  explicit TracedServerUnaryReactor(TraceContext context = Current())
+  explicit TracedServerCallbacks(TraceContext context = Current())
       : trace_context_(std::move(context)) {}
   // trace_context is the context each callback runs in.
   const TraceContext& trace_context() const { return trace_context_; }
@@ -70,7 +73,7 @@ class TracedServerUnaryReactor : public grpc::ServerUnaryReactor {
     OnTracedSendInitialMetadataDone(ok);
   }
   void OnDone() final {
-    ContextScope scope(trace_context_);  // holds a copy: `this` may go
+    ContextScope scope(trace_context_);
     OnTracedDone();
   }
   void OnCancel() final {
@@ -86,262 +89,139 @@ class TracedServerUnaryReactor : public grpc::ServerUnaryReactor {
  private:
   const TraceContext trace_context_;
 };
+
+// TracedClientCallbacks<Reactor>: the captured context and the callbacks
+// every gRPC client reactor has.
+template <class Reactor>
+class TracedClientCallbacks : public Reactor {
+ public:
+  explicit TracedClientCallbacks(TraceContext context = Current())
+      : trace_context_(std::move(context)) {}
+  // trace_context is the context each callback runs in.
+  const TraceContext& trace_context() const { return trace_context_; }
+
+  void OnReadInitialMetadataDone(bool ok) final {
+    ContextScope scope(trace_context_);
+    OnTracedReadInitialMetadataDone(ok);
+  }
+  void OnDone(const grpc::Status& status) final {
+    ContextScope scope(trace_context_);
+    OnTracedDone(status);
+  }
+
+ protected:
+  virtual void OnTracedReadInitialMetadataDone(bool /*ok*/) {}
+  virtual void OnTracedDone(const grpc::Status& /*status*/) {}
+
+ private:
+  const TraceContext trace_context_;
+};
+
+// TracedReads<Base> adds OnReadDone -> OnTracedReadDone.
+template <class Base>
+class TracedReads : public Base {
+ public:
+  using Base::Base;
+  void OnReadDone(bool ok) final {
+    ContextScope scope(this->trace_context());
+    OnTracedReadDone(ok);
+  }
+
+ protected:
+  virtual void OnTracedReadDone(bool /*ok*/) {}
+};
+
+// TracedWrites<Base> adds OnWriteDone -> OnTracedWriteDone.
+template <class Base>
+class TracedWrites : public Base {
+ public:
+  using Base::Base;
+  void OnWriteDone(bool ok) final {
+    ContextScope scope(this->trace_context());
+    OnTracedWriteDone(ok);
+  }
+
+ protected:
+  virtual void OnTracedWriteDone(bool /*ok*/) {}
+};
+
+// TracedWritesDone<Base> adds OnWritesDoneDone -> OnTracedWritesDoneDone.
+template <class Base>
+class TracedWritesDone : public Base {
+ public:
+  using Base::Base;
+  void OnWritesDoneDone(bool ok) final {
+    ContextScope scope(this->trace_context());
+    OnTracedWritesDoneDone(ok);
+  }
+
+ protected:
+  virtual void OnTracedWritesDoneDone(bool /*ok*/) {}
+};
+
+}  // namespace internal
+
+// TracedServerUnaryReactor is a grpc::ServerUnaryReactor whose callbacks
+// run with the context current at its construction (the server span, when
+// it is constructed in the method handler; or the `context` given to its
+// constructor). Override OnTracedDone (required: typically `delete this`),
+// and optionally OnTracedCancel and OnTracedSendInitialMetadataDone.
+// trace_context() returns the captured context.
+using TracedServerUnaryReactor =
+    internal::TracedServerCallbacks<grpc::ServerUnaryReactor>;
 
 // TracedServerReadReactor<Request> is a grpc::ServerReadReactor (client
 // streaming) with the callbacks of TracedServerUnaryReactor plus
 // OnTracedReadDone.
 template <class Request>
-class TracedServerReadReactor : public grpc::ServerReadReactor<Request> {
- public:
-  explicit TracedServerReadReactor(TraceContext context = Current())
-      : trace_context_(std::move(context)) {}
-  const TraceContext& trace_context() const { return trace_context_; }
-
-  void OnSendInitialMetadataDone(bool ok) final {
-    ContextScope scope(trace_context_);
-    OnTracedSendInitialMetadataDone(ok);
-  }
-  void OnReadDone(bool ok) final {
-    ContextScope scope(trace_context_);
-    OnTracedReadDone(ok);
-  }
-  void OnDone() final {
-    ContextScope scope(trace_context_);
-    OnTracedDone();
-  }
-  void OnCancel() final {
-    ContextScope scope(trace_context_);
-    OnTracedCancel();
-  }
-
- protected:
-  virtual void OnTracedSendInitialMetadataDone(bool /*ok*/) {}
-  virtual void OnTracedReadDone(bool /*ok*/) {}
-  virtual void OnTracedDone() = 0;
-  virtual void OnTracedCancel() {}
-
- private:
-  const TraceContext trace_context_;
-};
+using TracedServerReadReactor = internal::TracedReads<
+    internal::TracedServerCallbacks<grpc::ServerReadReactor<Request>>>;
 
 // TracedServerWriteReactor<Response> is a grpc::ServerWriteReactor (server
 // streaming) with the callbacks of TracedServerUnaryReactor plus
 // OnTracedWriteDone.
 template <class Response>
-class TracedServerWriteReactor : public grpc::ServerWriteReactor<Response> {
- public:
-  explicit TracedServerWriteReactor(TraceContext context = Current())
-      : trace_context_(std::move(context)) {}
-  const TraceContext& trace_context() const { return trace_context_; }
-
-  void OnSendInitialMetadataDone(bool ok) final {
-    ContextScope scope(trace_context_);
-    OnTracedSendInitialMetadataDone(ok);
-  }
-  void OnWriteDone(bool ok) final {
-    ContextScope scope(trace_context_);
-    OnTracedWriteDone(ok);
-  }
-  void OnDone() final {
-    ContextScope scope(trace_context_);
-    OnTracedDone();
-  }
-  void OnCancel() final {
-    ContextScope scope(trace_context_);
-    OnTracedCancel();
-  }
-
- protected:
-  virtual void OnTracedSendInitialMetadataDone(bool /*ok*/) {}
-  virtual void OnTracedWriteDone(bool /*ok*/) {}
-  virtual void OnTracedDone() = 0;
-  virtual void OnTracedCancel() {}
-
- private:
-  const TraceContext trace_context_;
-};
+using TracedServerWriteReactor = internal::TracedWrites<
+    internal::TracedServerCallbacks<grpc::ServerWriteReactor<Response>>>;
 
 // TracedServerBidiReactor<Request, Response> is a grpc::ServerBidiReactor
 // with the callbacks of TracedServerUnaryReactor plus OnTracedReadDone and
 // OnTracedWriteDone.
 template <class Request, class Response>
-class TracedServerBidiReactor
-    : public grpc::ServerBidiReactor<Request, Response> {
- public:
-  explicit TracedServerBidiReactor(TraceContext context = Current())
-      : trace_context_(std::move(context)) {}
-  const TraceContext& trace_context() const { return trace_context_; }
-
-  void OnSendInitialMetadataDone(bool ok) final {
-    ContextScope scope(trace_context_);
-    OnTracedSendInitialMetadataDone(ok);
-  }
-  void OnReadDone(bool ok) final {
-    ContextScope scope(trace_context_);
-    OnTracedReadDone(ok);
-  }
-  void OnWriteDone(bool ok) final {
-    ContextScope scope(trace_context_);
-    OnTracedWriteDone(ok);
-  }
-  void OnDone() final {
-    ContextScope scope(trace_context_);
-    OnTracedDone();
-  }
-  void OnCancel() final {
-    ContextScope scope(trace_context_);
-    OnTracedCancel();
-  }
-
- protected:
-  virtual void OnTracedSendInitialMetadataDone(bool /*ok*/) {}
-  virtual void OnTracedReadDone(bool /*ok*/) {}
-  virtual void OnTracedWriteDone(bool /*ok*/) {}
-  virtual void OnTracedDone() = 0;
-  virtual void OnTracedCancel() {}
-
- private:
-  const TraceContext trace_context_;
-};
+using TracedServerBidiReactor = internal::TracedWrites<
+    internal::TracedReads<internal::TracedServerCallbacks<
+        grpc::ServerBidiReactor<Request, Response>>>>;
 
 // TracedClientUnaryReactor is a grpc::ClientUnaryReactor whose callbacks
 // run with the context current where it was constructed (the caller's), or
 // the `context` given. Override OnTracedDone and optionally
 // OnTracedReadInitialMetadataDone.
-class TracedClientUnaryReactor : public grpc::ClientUnaryReactor {
- public:
-  explicit TracedClientUnaryReactor(TraceContext context = Current())
-      : trace_context_(std::move(context)) {}
-  const TraceContext& trace_context() const { return trace_context_; }
-
-  void OnReadInitialMetadataDone(bool ok) final {
-    ContextScope scope(trace_context_);
-    OnTracedReadInitialMetadataDone(ok);
-  }
-  void OnDone(const grpc::Status& status) final {
-    ContextScope scope(trace_context_);
-    OnTracedDone(status);
-  }
-
- protected:
-  virtual void OnTracedReadInitialMetadataDone(bool /*ok*/) {}
-  virtual void OnTracedDone(const grpc::Status& /*status*/) {}
-
- private:
-  const TraceContext trace_context_;
-};
+using TracedClientUnaryReactor =
+    internal::TracedClientCallbacks<grpc::ClientUnaryReactor>;
 
 // TracedClientReadReactor<Response> is a grpc::ClientReadReactor (server
 // streaming) with the callbacks of TracedClientUnaryReactor plus
 // OnTracedReadDone.
 template <class Response>
-class TracedClientReadReactor : public grpc::ClientReadReactor<Response> {
- public:
-  explicit TracedClientReadReactor(TraceContext context = Current())
-      : trace_context_(std::move(context)) {}
-  const TraceContext& trace_context() const { return trace_context_; }
-
-  void OnReadInitialMetadataDone(bool ok) final {
-    ContextScope scope(trace_context_);
-    OnTracedReadInitialMetadataDone(ok);
-  }
-  void OnReadDone(bool ok) final {
-    ContextScope scope(trace_context_);
-    OnTracedReadDone(ok);
-  }
-  void OnDone(const grpc::Status& status) final {
-    ContextScope scope(trace_context_);
-    OnTracedDone(status);
-  }
-
- protected:
-  virtual void OnTracedReadInitialMetadataDone(bool /*ok*/) {}
-  virtual void OnTracedReadDone(bool /*ok*/) {}
-  virtual void OnTracedDone(const grpc::Status& /*status*/) {}
-
- private:
-  const TraceContext trace_context_;
-};
+using TracedClientReadReactor = internal::TracedReads<
+    internal::TracedClientCallbacks<grpc::ClientReadReactor<Response>>>;
 
 // TracedClientWriteReactor<Request> is a grpc::ClientWriteReactor (client
 // streaming) with the callbacks of TracedClientUnaryReactor plus
 // OnTracedWriteDone and OnTracedWritesDoneDone.
 template <class Request>
-class TracedClientWriteReactor : public grpc::ClientWriteReactor<Request> {
- public:
-  explicit TracedClientWriteReactor(TraceContext context = Current())
-      : trace_context_(std::move(context)) {}
-  const TraceContext& trace_context() const { return trace_context_; }
-
-  void OnReadInitialMetadataDone(bool ok) final {
-    ContextScope scope(trace_context_);
-    OnTracedReadInitialMetadataDone(ok);
-  }
-  void OnWriteDone(bool ok) final {
-    ContextScope scope(trace_context_);
-    OnTracedWriteDone(ok);
-  }
-  void OnWritesDoneDone(bool ok) final {
-    ContextScope scope(trace_context_);
-    OnTracedWritesDoneDone(ok);
-  }
-  void OnDone(const grpc::Status& status) final {
-    ContextScope scope(trace_context_);
-    OnTracedDone(status);
-  }
-
- protected:
-  virtual void OnTracedReadInitialMetadataDone(bool /*ok*/) {}
-  virtual void OnTracedWriteDone(bool /*ok*/) {}
-  virtual void OnTracedWritesDoneDone(bool /*ok*/) {}
-  virtual void OnTracedDone(const grpc::Status& /*status*/) {}
-
- private:
-  const TraceContext trace_context_;
-};
+using TracedClientWriteReactor =
+    internal::TracedWritesDone<internal::TracedWrites<
+        internal::TracedClientCallbacks<grpc::ClientWriteReactor<Request>>>>;
 
 // TracedClientBidiReactor<Request, Response> is a grpc::ClientBidiReactor
 // with the callbacks of TracedClientUnaryReactor plus OnTracedReadDone,
 // OnTracedWriteDone and OnTracedWritesDoneDone.
 template <class Request, class Response>
-class TracedClientBidiReactor
-    : public grpc::ClientBidiReactor<Request, Response> {
- public:
-  explicit TracedClientBidiReactor(TraceContext context = Current())
-      : trace_context_(std::move(context)) {}
-  const TraceContext& trace_context() const { return trace_context_; }
-
-  void OnReadInitialMetadataDone(bool ok) final {
-    ContextScope scope(trace_context_);
-    OnTracedReadInitialMetadataDone(ok);
-  }
-  void OnReadDone(bool ok) final {
-    ContextScope scope(trace_context_);
-    OnTracedReadDone(ok);
-  }
-  void OnWriteDone(bool ok) final {
-    ContextScope scope(trace_context_);
-    OnTracedWriteDone(ok);
-  }
-  void OnWritesDoneDone(bool ok) final {
-    ContextScope scope(trace_context_);
-    OnTracedWritesDoneDone(ok);
-  }
-  void OnDone(const grpc::Status& status) final {
-    ContextScope scope(trace_context_);
-    OnTracedDone(status);
-  }
-
- protected:
-  virtual void OnTracedReadInitialMetadataDone(bool /*ok*/) {}
-  virtual void OnTracedReadDone(bool /*ok*/) {}
-  virtual void OnTracedWriteDone(bool /*ok*/) {}
-  virtual void OnTracedWritesDoneDone(bool /*ok*/) {}
-  virtual void OnTracedDone(const grpc::Status& /*status*/) {}
-
- private:
-  const TraceContext trace_context_;
-};
+using TracedClientBidiReactor =
+    internal::TracedWritesDone<internal::TracedWrites<
+        internal::TracedReads<internal::TracedClientCallbacks<
+            grpc::ClientBidiReactor<Request, Response>>>>>;
 
 }  // namespace traceprop
 

@@ -97,23 +97,18 @@ Baggage Admit(Baggage baggage, const ServerOptions& options) {
   return kept;
 }
 
-// Process-wide counters behind GetServerHeaderStats(). Relaxed: they are
-// statistics, not synchronisation.
-struct Counters {
-  std::atomic<uint64_t> calls{0};
-  std::atomic<uint64_t> continued{0};
-  std::atomic<uint64_t> missing_traceparent{0};
-  std::atomic<uint64_t> invalid_traceparent{0};
-  std::atomic<uint64_t> multiple_traceparent{0};
-  std::atomic<uint64_t> invalid_tracestate{0};
-  std::atomic<uint64_t> untrusted{0};
-  std::atomic<uint64_t> malformed_headers{0};
-  std::atomic<uint64_t> dropped_baggage{0};
+}  // namespace
+
+// ServerHeaderCounting opens a ServerHeaderCounters to the interceptor.
+class internal::ServerHeaderCounting {
+ public:
+  using Atomics = ServerHeaderCounters::Atomics;
+  static Atomics& Of(ServerHeaderCounters& c) { return c.counts_; }
 };
-Counters& GetCounters() {
-  static Counters* counters = new Counters;
-  return *counters;
-}
+
+namespace {
+
+using Counters = internal::ServerHeaderCounting::Atomics;
 void Bump(std::atomic<uint64_t>& c) {
   c.fetch_add(1, std::memory_order_relaxed);
 }
@@ -299,10 +294,15 @@ class ServerInterceptor final : public Interceptor {
   }
 
  private:
+  // Count is the factory's counters (ServerOptions::header_counters).
+  Counters& Count() const {
+    return internal::ServerHeaderCounting::Of(*options_->header_counters);
+  }
+
   // Extract sets spans_ from the incoming metadata, by the plan, and
   // attaches the admitted baggage to the server span.
   void Extract(std::multimap<grpc::string_ref, grpc::string_ref>* md) {
-    Counters& counters = GetCounters();
+    Counters& counters = Count();
     Bump(counters.calls);
     Baggage baggage;
     if (plan_->propagator != nullptr) {
@@ -336,7 +336,7 @@ class ServerInterceptor final : public Interceptor {
   void ExtractWith(const Propagator& propagator,
                    std::multimap<grpc::string_ref, grpc::string_ref>* md,
                    Baggage* baggage) {
-    Counters& counters = GetCounters();
+    Counters& counters = Count();
     Extracted in;
     internal::ReceivedMetadataCarrier carrier(md);
     propagator.Extract(carrier, &in);
@@ -370,7 +370,7 @@ class ServerInterceptor final : public Interceptor {
 
   // ExtractW3C is the fast path for traceparent and tracestate alone.
   void ExtractW3C(std::multimap<grpc::string_ref, grpc::string_ref>* md) {
-    Counters& counters = GetCounters();
+    Counters& counters = Count();
     absl::string_view traceparent;
     size_t traceparents = 0;
     absl::InlinedVector<absl::string_view, 2> tracestates;
@@ -448,10 +448,20 @@ const ServerInterceptor* FindServerInterceptor(
   return nullptr;
 }
 
+// WithCounters gives `options` counters of its own when it has none, so
+// that the interceptor counts without a null check.
+ServerOptions WithCounters(ServerOptions options) {
+  if (options.header_counters == nullptr) {
+    options.header_counters = std::make_shared<ServerHeaderCounters>();
+  }
+  return options;
+}
+
 class ServerFactory final : public ServerInterceptorFactoryInterface {
  public:
   explicit ServerFactory(ServerOptions options)
-      : options_(std::move(options)), plan_(ResolvePlan(options_.propagator)) {}
+      : options_(WithCounters(std::move(options))),
+        plan_(ResolvePlan(options_.propagator)) {}
 
   Interceptor* CreateServerInterceptor(ServerRpcInfo* info) override {
     if (options_.method_filter) {
@@ -522,8 +532,8 @@ TraceContext IncomingContext(const grpc::ServerContextBase& ctx) {
   return ours != nullptr ? ours->spans().incoming : TraceContext();
 }
 
-ServerHeaderStats GetServerHeaderStats() {
-  Counters& c = GetCounters();
+ServerHeaderStats ServerHeaderCounters::Snapshot() const {
+  const Atomics& c = counts_;
   ServerHeaderStats s;
   s.calls = c.calls.load(std::memory_order_relaxed);
   s.continued = c.continued.load(std::memory_order_relaxed);

@@ -53,6 +53,7 @@
 #include <grpcpp/support/client_interceptor.h>
 #include <grpcpp/support/server_interceptor.h>
 
+#include <atomic>
 #include <cstdint>
 #include <functional>
 #include <memory>
@@ -64,6 +65,9 @@
 #include "traceprop/propagation/propagator.h"
 
 namespace traceprop {
+namespace internal {
+class ServerHeaderCounting;  // tracing.cc
+}  // namespace internal
 
 // ClientOptions configures the client interceptor.
 struct ClientOptions {
@@ -83,6 +87,63 @@ struct ClientOptions {
   // Current().baggage(); stale values the application put under any key of
   // a configured format are removed first.
   std::shared_ptr<const Propagator> propagator;
+};
+
+// ServerHeaderStats is a snapshot of one ServerHeaderCounters: what the
+// server interceptors that count into it saw since it was made. Each counter
+// was read atomically; the snapshot as a whole is not a single instant.
+struct ServerHeaderStats {
+  uint64_t calls = 0;                 // traced calls
+  uint64_t continued = 0;             // valid traceparent, trace continued
+  uint64_t missing_traceparent = 0;   // no traceparent: new root
+  uint64_t invalid_traceparent = 0;   // one traceparent, invalid: new root
+  uint64_t multiple_traceparent = 0;  // several traceparents: new root
+  uint64_t invalid_tracestate = 0;    // tracestate dropped
+  uint64_t untrusted = 0;             // valid but not continued (trust)
+  // With a propagator set other than the W3C default, missing_traceparent
+  // counts calls with no context in any configured format, and
+  // invalid_traceparent calls where one was present but malformed.
+  uint64_t malformed_headers = 0;  // malformed format values, all formats
+  uint64_t dropped_baggage = 0;    // calls with baggage cut at trust boundary
+};
+
+// ServerHeaderCounters is the live count behind ServerHeaderStats. Make one,
+// hand it to the server through ServerOptions::header_counters, and read it
+// with Snapshot() at any time, also after the server is gone:
+//
+// Example (compiled in tests/snippets/header_examples.cc, "header_counters"):
+//   traceprop::ServerOptions options;
+//   options.header_counters =
+//       std::make_shared<traceprop::ServerHeaderCounters>();
+//   traceprop::EnableTracing(builder, options);
+//   // ... serve; then, e.g. on a status page:
+//   traceprop::ServerHeaderStats stats = options.header_counters->Snapshot();
+//
+// Thread-safe: interceptors add with relaxed atomic increments (statistics,
+// not synchronisation); shared ownership keeps it alive for the factories.
+class ServerHeaderCounters {
+ public:
+  ServerHeaderCounters() = default;
+  ServerHeaderCounters(const ServerHeaderCounters&) = delete;
+  ServerHeaderCounters& operator=(const ServerHeaderCounters&) = delete;
+
+  // Snapshot returns the current counts. Thread-safe.
+  ServerHeaderStats Snapshot() const;
+
+ private:
+  friend class internal::ServerHeaderCounting;
+  struct Atomics {
+    std::atomic<uint64_t> calls{0};
+    std::atomic<uint64_t> continued{0};
+    std::atomic<uint64_t> missing_traceparent{0};
+    std::atomic<uint64_t> invalid_traceparent{0};
+    std::atomic<uint64_t> multiple_traceparent{0};
+    std::atomic<uint64_t> invalid_tracestate{0};
+    std::atomic<uint64_t> untrusted{0};
+    std::atomic<uint64_t> malformed_headers{0};
+    std::atomic<uint64_t> dropped_baggage{0};
+  };
+  Atomics counts_;
 };
 
 // ServerOptions configures the server interceptor.
@@ -113,6 +174,12 @@ struct ServerOptions {
   // (ServerSpan(ctx).baggage(), CurrentBaggage() in handlers) and so goes
   // on with every call the handler makes.
   std::vector<std::string> allowed_baggage_keys;
+  // header_counters: where this server's interceptor counts the headers it
+  // sees (ServerHeaderCounters below); read them with
+  // `header_counters->Snapshot()`. Give several servers the same object to
+  // count them together. Null (the default): the factory counts into
+  // counters of its own, which nobody reads.
+  std::shared_ptr<ServerHeaderCounters> header_counters;
 };
 
 // MakeClientInterceptorFactory returns the factory of the client
@@ -199,27 +266,6 @@ TraceContext ServerSpan(const grpc::ServerContextBase& ctx);
 // trace. Invalid when the client sent none or an invalid one, or the call is
 // untraced. Same validity window and thread safety as ServerSpan.
 TraceContext IncomingContext(const grpc::ServerContextBase& ctx);
-
-// ServerHeaderStats counts what the server interceptors saw since the
-// process started (all servers together). Each counter is read atomically;
-// the snapshot as a whole is not a single instant.
-struct ServerHeaderStats {
-  uint64_t calls = 0;                 // traced calls
-  uint64_t continued = 0;             // valid traceparent, trace continued
-  uint64_t missing_traceparent = 0;   // no traceparent: new root
-  uint64_t invalid_traceparent = 0;   // one traceparent, invalid: new root
-  uint64_t multiple_traceparent = 0;  // several traceparents: new root
-  uint64_t invalid_tracestate = 0;    // tracestate dropped
-  uint64_t untrusted = 0;             // valid but not continued (trust)
-  // With a propagator set other than the W3C default, missing_traceparent
-  // counts calls with no context in any configured format, and
-  // invalid_traceparent calls where one was present but malformed.
-  uint64_t malformed_headers = 0;  // malformed format values, all formats
-  uint64_t dropped_baggage = 0;    // calls with baggage cut at trust boundary
-};
-
-// GetServerHeaderStats returns the current counts. Thread-safe.
-ServerHeaderStats GetServerHeaderStats();
 
 }  // namespace traceprop
 

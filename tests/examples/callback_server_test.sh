@@ -62,13 +62,6 @@ s=$(jq -r '.hops[0].span_id' <<<"$out")
 grep -q "\[$t\] \[$s\] 127.0.0.1:[0-9]* answered: OK" "$LOG" &&
   pass "the client callback runs under the handler's span (Wrap)" ||
   fail "the client callback runs under the handler's span (Wrap)"
-if err=$("$RBIN/relay_client" --route "$CB,127.0.0.1:1" 2>&1 >/dev/null); then fail "unreachable fails"; else
-  [[ $err == *UNAVAILABLE*"callback: hop 127.0.0.1:1"* ]] && pass "unreachable hop: UNAVAILABLE naming it" ||
-    fail "unreachable hop: UNAVAILABLE naming it ($err)"
-fi
+check_unreachable_hop "$RBIN/relay_client" "$CB" callback
 
-procs_stop_all
-procs_check_exits && pass "every server exited 0 after SIGTERM" ||
-  fail "every server exited 0 after SIGTERM"
-grep -q "stopped" "$LOG" && pass "callback_server stopped cleanly" || fail "callback_server stopped cleanly"
-checks_done "callback server"
+stop_and_finish "callback server" "$LOG"

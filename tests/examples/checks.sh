@@ -6,6 +6,8 @@
 #   check "what" '.field == "x"' "$json"   # a jq expression that must be true
 #   pass "what" / fail "what"              # a check decided in bash
 #   checks_done "relay"                    # exits 1 if any check failed
+#   check_unreachable_hop "$BIN/relay_client" "$A" relay-a
+#   stop_and_finish "relay" "$PROCS_DIR/relay-a.log"   # last line
 #
 # shellcheck shell=bash
 # shellcheck source=../../examples/relay/procs.sh
@@ -32,4 +34,31 @@ checks_done() {
     exit 1
   fi
   echo "all $1 checks passed"
+}
+# check_unreachable_hop CLIENT FIRST SERVICE — `CLIENT --route
+# FIRST,127.0.0.1:1` must fail with UNAVAILABLE naming the dead hop as
+# SERVICE (the server that could not reach it) reports it.
+check_unreachable_hop() {
+  local err
+  if err=$("$1" --route "$2,127.0.0.1:1" 2>&1 >/dev/null); then
+    fail "unreachable hop fails"
+  else
+    [[ $err == *UNAVAILABLE*"$3: hop 127.0.0.1:1"* ]] &&
+      pass "unreachable hop: UNAVAILABLE naming it" ||
+      fail "unreachable hop: UNAVAILABLE naming it (got: $err)"
+  fi
+}
+# stop_and_finish WHAT LOG... — SIGTERM every server: each must exit 0 and
+# each LOG must say "stopped"; then checks_done WHAT.
+stop_and_finish() {
+  local what=$1 log
+  shift
+  procs_stop_all
+  procs_check_exits && pass "every server exited 0 after SIGTERM" ||
+    fail "every server exited 0 after SIGTERM"
+  for log in "$@"; do
+    grep -q "stopped" "$log" && pass "$(basename "$log" .log) stopped cleanly" ||
+      fail "$(basename "$log" .log) stopped cleanly"
+  done
+  checks_done "$what"
 }

@@ -86,12 +86,7 @@ check "an invalid tracestate is dropped, the trace continues" \
   '.hops[0].trace_id == "4bf92f3577b34da6a3ce929d0e0e4736" and .hops[0].tracestate == "Bad Key=1" and .hops[1].tracestate == ""' "$out"
 
 # 5. Errors are clear and the servers keep serving.
-if err=$("$BIN/relay_client" --route "$A,127.0.0.1:1" 2>&1 >/dev/null); then
-  fail "unreachable hop fails"
-else
-  [[ $err == *"UNAVAILABLE"*"relay-a: hop 127.0.0.1:1"* ]] && pass "unreachable hop: UNAVAILABLE naming the hop" ||
-    fail "unreachable hop: UNAVAILABLE naming the hop (got: $err)"
-fi
+check_unreachable_hop "$BIN/relay_client" "$A" relay-a
 if err=$("$BIN/relay_client" --route "$A,$B,not-a-hop" 2>&1 >/dev/null); then
   fail "malformed route entry fails"
 else
@@ -106,11 +101,4 @@ tree=$("$BIN/relay_client" --route "$A,$B" 2>>"$PROCS_DIR/client.log")
 [[ $tree == *"└─ relay-a"*"└─ relay-b"* ]] && pass "tree output lists the hops" ||
   fail "tree output lists the hops (got: $tree)"
 
-procs_stop_all
-procs_check_exits && pass "every server exited 0 after SIGTERM" ||
-  fail "every server exited 0 after SIGTERM"
-for name in relay-a relay-b relay-c; do
-  grep -q "stopped" "$PROCS_DIR/$name.log" && pass "$name stopped cleanly on SIGTERM" ||
-    fail "$name stopped cleanly on SIGTERM"
-done
-checks_done "relay"
+stop_and_finish "relay" "$PROCS_DIR"/relay-{a,b,c}.log

@@ -95,8 +95,4 @@ out=$("$TBIN/task_client" --target "$B" --wait_id 100000 2>>"$PROCS_DIR/client.l
 [[ $(jq -r .id <<<"$out") == 100000 ]] && pass "the newest job's result is kept" ||
   fail "the newest job's result is kept ($out)"
 
-procs_stop_all
-procs_check_exits && pass "every server exited 0 after SIGTERM" ||
-  fail "every server exited 0 after SIGTERM"
-grep -q "stopped" "$LOG" && pass "task_queue stopped cleanly" || fail "task_queue stopped cleanly"
-checks_done "task queue"
+stop_and_finish "task queue" "$LOG"

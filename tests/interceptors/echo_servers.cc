@@ -184,6 +184,47 @@ class SyncEcho final : public tpecho::Echo::Service {
 // `ContextScope scope(ServerSpan(*ctx_))` and checks that it is the span
 // the method handler (and so the reactor's constructor) saw as Current().
 
+// CheckedReactor<Reactor> is what the callback reactors share: the call,
+// the span the constructor saw, step names "cb.<shape>.<callback>", and
+// OnDone/OnCancel.
+template <class Reactor>
+class CheckedReactor : public Reactor {
+ public:
+  void OnDone() override {
+    Entered("OnDone");
+    ContextScope scope(ServerSpan(*ctx_));
+    Checked("OnDone");
+    delete this;
+  }
+  void OnCancel() override {
+    Entered("OnCancel");
+    ContextScope scope(ServerSpan(*ctx_));
+    Checked("OnCancel");
+  }
+
+ protected:
+  CheckedReactor(const char* shape, grpc::CallbackServerContext* ctx,
+                 StepChecker* ck)
+      : ctx_(ctx), ck_(ck), shape_(shape), span_(Current()) {}
+  // Entered checks callback `name` on entry, before it opens its scope;
+  // Checked checks it inside the scope.
+  void Entered(const char* name) {
+    ck_->CheckEntry(Step(name).c_str(), span_);
+  }
+  void Checked(const char* name) {
+    ck_->Check(*ctx_, Step(name).c_str(), &span_);
+  }
+  grpc::CallbackServerContext* const ctx_;
+  StepChecker* const ck_;
+
+ private:
+  std::string Step(const char* name) const {
+    return absl::StrCat("cb.", shape_, ".", name);
+  }
+  const char* const shape_;
+  const TraceContext span_;
+};
+
 class CallbackEcho final : public tpecho::Echo::CallbackService {
  public:
   explicit CallbackEcho(StepChecker* ck) : ck_(ck) {}
@@ -194,46 +235,31 @@ class CallbackEcho final : public tpecho::Echo::CallbackService {
     ck_->Check(*ctx, "cb.Unary.handler");
     StepChecker::FillResponse(*ctx, resp);
     resp->set_tag(req->tag());
-    class Reactor : public grpc::ServerUnaryReactor {
+    class Reactor : public CheckedReactor<grpc::ServerUnaryReactor> {
      public:
       Reactor(grpc::CallbackServerContext* ctx, StepChecker* ck)
-          : ctx_(ctx), ck_(ck), span_(Current()) {
+          : CheckedReactor("Unary", ctx, ck) {
         Finish(grpc::Status::OK);
       }
-      void OnDone() override {
-        ck_->CheckEntry("cb.Unary.OnDone", span_);
-        ContextScope scope(ServerSpan(*ctx_));
-        ck_->Check(*ctx_, "cb.Unary.OnDone", &span_);
-        delete this;
-      }
-      void OnCancel() override {
-        ck_->CheckEntry("cb.Unary.OnCancel", span_);
-        ContextScope scope(ServerSpan(*ctx_));
-        ck_->Check(*ctx_, "cb.Unary.OnCancel", &span_);
-      }
-
-     private:
-      grpc::CallbackServerContext* ctx_;
-      StepChecker* ck_;
-      const TraceContext span_;
     };
     return new Reactor(ctx, ck_);
   }
 
   grpc::ServerReadReactor<EchoRequest>* ClientStream(
       grpc::CallbackServerContext* ctx, EchoResponse* resp) override {
-    class Reactor : public grpc::ServerReadReactor<EchoRequest> {
+    class Reactor
+        : public CheckedReactor<grpc::ServerReadReactor<EchoRequest>> {
      public:
       Reactor(grpc::CallbackServerContext* ctx, EchoResponse* resp,
               StepChecker* ck)
-          : ctx_(ctx), resp_(resp), ck_(ck), span_(Current()) {
-        ck_->Check(*ctx_, "cb.ClientStream.ctor");
+          : CheckedReactor("ClientStream", ctx, ck), resp_(resp) {
+        Checked("ctor");
         StartRead(&req_);
       }
       void OnReadDone(bool ok) override {
-        ck_->CheckEntry("cb.ClientStream.OnReadDone", span_);
+        Entered("OnReadDone");
         ContextScope scope(ServerSpan(*ctx_));
-        ck_->Check(*ctx_, "cb.ClientStream.OnReadDone", &span_);
+        Checked("OnReadDone");
         if (ok) {
           ++n_;
           StartRead(&req_);
@@ -243,23 +269,9 @@ class CallbackEcho final : public tpecho::Echo::CallbackService {
         resp_->set_requests_seen(n_);
         Finish(grpc::Status::OK);
       }
-      void OnDone() override {
-        ck_->CheckEntry("cb.ClientStream.OnDone", span_);
-        ContextScope scope(ServerSpan(*ctx_));
-        ck_->Check(*ctx_, "cb.ClientStream.OnDone", &span_);
-        delete this;
-      }
-      void OnCancel() override {
-        ck_->CheckEntry("cb.ClientStream.OnCancel", span_);
-        ContextScope scope(ServerSpan(*ctx_));
-        ck_->Check(*ctx_, "cb.ClientStream.OnCancel", &span_);
-      }
 
      private:
-      grpc::CallbackServerContext* ctx_;
       EchoResponse* resp_;
-      StepChecker* ck_;
-      const TraceContext span_;
       EchoRequest req_;
       int n_ = 0;
     };
@@ -268,55 +280,34 @@ class CallbackEcho final : public tpecho::Echo::CallbackService {
 
   grpc::ServerWriteReactor<EchoResponse>* ServerStream(
       grpc::CallbackServerContext* ctx, const EchoRequest* req) override {
-    class Reactor : public grpc::ServerWriteReactor<EchoResponse> {
+    class Reactor
+        : public CheckedReactor<grpc::ServerWriteReactor<EchoResponse>> {
      public:
       Reactor(grpc::CallbackServerContext* ctx, const EchoRequest* req,
               StepChecker* ck)
-          : ctx_(ctx),
-            ck_(ck),
-            span_(Current()),
+          : CheckedReactor("ServerStream", ctx, ck),
             want_(req->responses()),
             tag_(req->tag()) {
-        ck_->Check(*ctx_, "cb.ServerStream.ctor");
+        Checked("ctor");
         Next();
       }
       void OnWriteDone(bool ok) override {
-        ck_->CheckEntry("cb.ServerStream.OnWriteDone", span_);
+        Entered("OnWriteDone");
         ContextScope scope(ServerSpan(*ctx_));
-        ck_->Check(*ctx_, "cb.ServerStream.OnWriteDone", &span_);
-        if (!ok) {
-          Finish(grpc::Status(grpc::StatusCode::UNKNOWN, "write failed"));
-          return;
-        }
+        Checked("OnWriteDone");
+        if (!ok) return Finish(WriteFailed());
         Next();
-      }
-      void OnDone() override {
-        ck_->CheckEntry("cb.ServerStream.OnDone", span_);
-        ContextScope scope(ServerSpan(*ctx_));
-        ck_->Check(*ctx_, "cb.ServerStream.OnDone", &span_);
-        delete this;
-      }
-      void OnCancel() override {
-        ck_->CheckEntry("cb.ServerStream.OnCancel", span_);
-        ContextScope scope(ServerSpan(*ctx_));
-        ck_->Check(*ctx_, "cb.ServerStream.OnCancel", &span_);
       }
 
      private:
       void Next() {
-        if (sent_ == want_) {
-          Finish(grpc::Status::OK);
-          return;
-        }
+        if (sent_ == want_) return Finish(grpc::Status::OK);
         ++sent_;
         resp_.Clear();
         StepChecker::FillResponse(*ctx_, &resp_);
         resp_.set_tag(tag_);
         StartWrite(&resp_);
       }
-      grpc::CallbackServerContext* ctx_;
-      StepChecker* ck_;
-      const TraceContext span_;
       const int want_;
       const std::string tag_;
       int sent_ = 0;
@@ -327,52 +318,33 @@ class CallbackEcho final : public tpecho::Echo::CallbackService {
 
   grpc::ServerBidiReactor<EchoRequest, EchoResponse>* Bidi(
       grpc::CallbackServerContext* ctx) override {
-    class Reactor : public grpc::ServerBidiReactor<EchoRequest, EchoResponse> {
+    using Base = grpc::ServerBidiReactor<EchoRequest, EchoResponse>;
+    class Reactor : public CheckedReactor<Base> {
      public:
       Reactor(grpc::CallbackServerContext* ctx, StepChecker* ck)
-          : ctx_(ctx), ck_(ck), span_(Current()) {
-        ck_->Check(*ctx_, "cb.Bidi.ctor");
+          : CheckedReactor("Bidi", ctx, ck) {
+        Checked("ctor");
         StartRead(&req_);
       }
       void OnReadDone(bool ok) override {
-        ck_->CheckEntry("cb.Bidi.OnReadDone", span_);
+        Entered("OnReadDone");
         ContextScope scope(ServerSpan(*ctx_));
-        ck_->Check(*ctx_, "cb.Bidi.OnReadDone", &span_);
-        if (!ok) {
-          Finish(grpc::Status::OK);
-          return;
-        }
+        Checked("OnReadDone");
+        if (!ok) return Finish(grpc::Status::OK);
         resp_.Clear();
         StepChecker::FillResponse(*ctx_, &resp_);
         resp_.set_tag(req_.tag());
         StartWrite(&resp_);
       }
       void OnWriteDone(bool ok) override {
-        ck_->CheckEntry("cb.Bidi.OnWriteDone", span_);
+        Entered("OnWriteDone");
         ContextScope scope(ServerSpan(*ctx_));
-        ck_->Check(*ctx_, "cb.Bidi.OnWriteDone", &span_);
-        if (!ok) {
-          Finish(grpc::Status(grpc::StatusCode::UNKNOWN, "write failed"));
-          return;
-        }
+        Checked("OnWriteDone");
+        if (!ok) return Finish(WriteFailed());
         StartRead(&req_);
-      }
-      void OnDone() override {
-        ck_->CheckEntry("cb.Bidi.OnDone", span_);
-        ContextScope scope(ServerSpan(*ctx_));
-        ck_->Check(*ctx_, "cb.Bidi.OnDone", &span_);
-        delete this;
-      }
-      void OnCancel() override {
-        ck_->CheckEntry("cb.Bidi.OnCancel", span_);
-        ContextScope scope(ServerSpan(*ctx_));
-        ck_->Check(*ctx_, "cb.Bidi.OnCancel", &span_);
       }
 
      private:
-      grpc::CallbackServerContext* ctx_;
-      StepChecker* ck_;
-      const TraceContext span_;
       EchoRequest req_;
       EchoResponse resp_;
     };
@@ -380,6 +352,10 @@ class CallbackEcho final : public tpecho::Echo::CallbackService {
   }
 
  private:
+  // WriteFailed is the status a reactor finishes with when a write failed.
+  static grpc::Status WriteFailed() {
+    return grpc::Status(grpc::StatusCode::UNKNOWN, "write failed");
+  }
   StepChecker* ck_;
 };
 
@@ -582,6 +558,35 @@ class AsyncBidi {
 };
 
 }  // namespace
+
+std::unique_ptr<grpc::Server> StartTracedServer(grpc::Service* service,
+                                                int* port,
+                                                ServerOptions options) {
+  grpc::ServerBuilder builder;
+  builder.AddListeningPort("127.0.0.1:0", grpc::InsecureServerCredentials(),
+                           port);
+  builder.RegisterService(service);
+  EnableTracing(builder, std::move(options));
+  return builder.BuildAndStart();
+}
+
+std::string StatsString(const ServerHeaderStats& stats) {
+  std::string out;
+  auto add = [&out](const char* name, uint64_t value) {
+    if (value == 0) return;
+    absl::StrAppend(&out, out.empty() ? "" : " ", name, "=", value);
+  };
+  add("calls", stats.calls);
+  add("continued", stats.continued);
+  add("missing_traceparent", stats.missing_traceparent);
+  add("invalid_traceparent", stats.invalid_traceparent);
+  add("multiple_traceparent", stats.multiple_traceparent);
+  add("invalid_tracestate", stats.invalid_tracestate);
+  add("untrusted", stats.untrusted);
+  add("malformed_headers", stats.malformed_headers);
+  add("dropped_baggage", stats.dropped_baggage);
+  return out;
+}
 
 EchoServer::EchoServer(ServerApi api, ServerOptions options, int drain_threads)
     : api_(api) {

@@ -49,6 +49,20 @@ class Latch {
 };
 const char* Name(ServerApi api);
 
+// kAllServerApis: every server API, for loops and ::testing::ValuesIn.
+constexpr ServerApi kAllServerApis[] = {ServerApi::kSync, ServerApi::kCallback,
+                                        ServerApi::kAsync};
+
+// ApiParamName names a test instance after its ServerApi parameter:
+//   INSTANTIATE_TEST_SUITE_P(All, FooTest, ::testing::ValuesIn(kAllServerApis),
+//                            ApiParamName());
+struct ApiParamName {
+  template <class TestParamInfo>
+  std::string operator()(const TestParamInfo& info) const {
+    return Name(info.param);
+  }
+};
+
 // SeenOf fills a SpanSeen from a context.
 void SeenOf(const TraceContext& c, tpecho::SpanSeen* out);
 
@@ -84,6 +98,17 @@ class StepChecker {
   std::atomic<int> checks_{0};
   bool trust_incoming_ = true;  // set before the server starts
 };
+
+// StartTracedServer starts `service` on a free loopback port with
+// EnableTracing(builder, options), sets *port, and returns the server (null
+// when it did not start). Clients dial "ipv4:127.0.0.1:<port>".
+std::unique_ptr<grpc::Server> StartTracedServer(grpc::Service* service,
+                                                int* port,
+                                                ServerOptions options = {});
+
+// StatsString lists the non-zero counters of `stats` in declaration order,
+// "calls=1 continued=1" ("" when all are zero), for exact comparisons.
+std::string StatsString(const ServerHeaderStats& stats);
 
 // EchoServer runs the Echo service in one API style, with tracing.
 class EchoServer {

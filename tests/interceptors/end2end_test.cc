@@ -84,49 +84,63 @@ struct Result {
 
 // ------------------------------------------------------- callback clients
 
-class CallbackClientStream : public grpc::ClientWriteReactor<EchoRequest> {
+// PlainCall<Reactor> is what the callback client reactors share. They are
+// plain gRPC reactors: each callback opens the documented one-line scope
+// itself.
+template <class Reactor>
+class PlainCall : public Reactor {
+ public:
+  std::future<Result> result() { return done_.get_future(); }
+
+ protected:
+  explicit PlainCall(ClientNotes* notes) : notes_(notes) {}
+  // SendNext writes the next of kMessages requests, then WritesDone.
+  void SendNext() {
+    if (sent_ == kMessages) {
+      this->StartWritesDone();
+      return;
+    }
+    ++sent_;
+    req_.set_tag(absl::StrCat("m", sent_));
+    this->StartWrite(&req_);
+  }
+  ClientNotes* const notes_;
+  grpc::ClientContext ctx_;
+  EchoRequest req_;
+  EchoResponse resp_;
+  std::vector<EchoResponse> got_;
+  std::promise<Result> done_;
+
+ private:
+  int sent_ = 0;
+};
+
+class CallbackClientStream
+    : public PlainCall<grpc::ClientWriteReactor<EchoRequest>> {
  public:
   CallbackClientStream(tpecho::Echo::Stub* stub, ClientNotes* notes)
-      : notes_(notes) {
+      : PlainCall(notes) {
     stub->async()->ClientStream(&ctx_, &resp_, this);
-    Next();
+    SendNext();
     StartCall();
   }
   void OnWriteDone(bool ok) override {
     ContextScope scope(notes_->caller());  // the documented one-liner
     notes_->Step("cb.ClientStream.OnWriteDone");
-    if (ok) Next();
+    if (ok) SendNext();
   }
   void OnDone(const grpc::Status& s) override {
     ContextScope scope(notes_->caller());
     notes_->Step("cb.ClientStream.OnDone");
-    Result r{s, {resp_}};
-    done_.set_value(std::move(r));
+    done_.set_value(Result{s, {resp_}});
   }
-  std::future<Result> result() { return done_.get_future(); }
-
- private:
-  void Next() {
-    if (sent_ == kMessages) {
-      StartWritesDone();
-      return;
-    }
-    ++sent_;
-    req_.set_tag(absl::StrCat("m", sent_));
-    StartWrite(&req_);
-  }
-  ClientNotes* notes_;
-  grpc::ClientContext ctx_;
-  EchoRequest req_;
-  EchoResponse resp_;
-  int sent_ = 0;
-  std::promise<Result> done_;
 };
 
-class CallbackServerStream : public grpc::ClientReadReactor<EchoResponse> {
+class CallbackServerStream
+    : public PlainCall<grpc::ClientReadReactor<EchoResponse>> {
  public:
   CallbackServerStream(tpecho::Echo::Stub* stub, ClientNotes* notes)
-      : notes_(notes) {
+      : PlainCall(notes) {
     req_.set_responses(kMessages);
     stub->async()->ServerStream(&ctx_, &req_, this);
     StartRead(&resp_);
@@ -144,22 +158,15 @@ class CallbackServerStream : public grpc::ClientReadReactor<EchoResponse> {
     notes_->Step("cb.ServerStream.OnDone");
     done_.set_value(Result{s, got_});
   }
-  std::future<Result> result() { return done_.get_future(); }
-
- private:
-  ClientNotes* notes_;
-  grpc::ClientContext ctx_;
-  EchoRequest req_;
-  EchoResponse resp_;
-  std::vector<EchoResponse> got_;
-  std::promise<Result> done_;
 };
 
-class CallbackBidi : public grpc::ClientBidiReactor<EchoRequest, EchoResponse> {
+class CallbackBidi
+    : public PlainCall<grpc::ClientBidiReactor<EchoRequest, EchoResponse>> {
  public:
-  CallbackBidi(tpecho::Echo::Stub* stub, ClientNotes* notes) : notes_(notes) {
+  CallbackBidi(tpecho::Echo::Stub* stub, ClientNotes* notes)
+      : PlainCall(notes) {
     stub->async()->Bidi(&ctx_, this);
-    Next();
+    SendNext();
     StartCall();
   }
   // Ping-pong: write one, read its answer, repeat.
@@ -173,32 +180,13 @@ class CallbackBidi : public grpc::ClientBidiReactor<EchoRequest, EchoResponse> {
     notes_->Step("cb.Bidi.OnReadDone");
     if (!ok) return;
     got_.push_back(resp_);
-    Next();
+    SendNext();
   }
   void OnDone(const grpc::Status& s) override {
     ContextScope scope(notes_->caller());
     notes_->Step("cb.Bidi.OnDone");
     done_.set_value(Result{s, got_});
   }
-  std::future<Result> result() { return done_.get_future(); }
-
- private:
-  void Next() {
-    if (sent_ == kMessages) {
-      StartWritesDone();
-      return;
-    }
-    ++sent_;
-    req_.set_tag(absl::StrCat("m", sent_));
-    StartWrite(&req_);
-  }
-  ClientNotes* notes_;
-  grpc::ClientContext ctx_;
-  EchoRequest req_;
-  EchoResponse resp_;
-  std::vector<EchoResponse> got_;
-  int sent_ = 0;
-  std::promise<Result> done_;
 };
 
 // ---------------------------------------------------------------- fixture
@@ -525,8 +513,7 @@ std::string ParamName(
 
 INSTANTIATE_TEST_SUITE_P(
     AllStyles, End2EndTest,
-    ::testing::Combine(::testing::Values(ServerApi::kSync, ServerApi::kCallback,
-                                         ServerApi::kAsync),
+    ::testing::Combine(::testing::ValuesIn(testing_support::kAllServerApis),
                        ::testing::Values(ClientApi::kSync, ClientApi::kCallback,
                                          ClientApi::kAsync),
                        ::testing::Values(Transport::kTcp,

@@ -15,6 +15,7 @@
 #include "gtest/gtest.h"
 #include "traceprop/context/current.h"
 #include "traceprop/interceptors/tracing.h"
+#include "traceprop/tests/interceptors/echo_servers.h"
 #include "traceprop/tests/interceptors/echo_test.grpc.pb.h"
 
 namespace traceprop {
@@ -55,12 +56,8 @@ TEST(EnvPropagatorsTest, DefaultOptionsFollowOtelPropagators) {
   ASSERT_TRUE(kEnvSet);
   Sink sink;
   int port = 0;
-  grpc::ServerBuilder builder;
-  builder.AddListeningPort("localhost:0", grpc::InsecureServerCredentials(),
-                           &port);
-  builder.RegisterService(&sink);
-  EnableTracing(builder);  // default ServerOptions
-  std::unique_ptr<grpc::Server> server = builder.BuildAndStart();
+  std::unique_ptr<grpc::Server> server =  // default ServerOptions
+      testing_support::StartTracedServer(&sink, &port);
   ASSERT_NE(server, nullptr);
 
   auto stub = tpecho::Echo::NewStub(

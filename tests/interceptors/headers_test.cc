@@ -25,6 +25,7 @@ namespace {
 using ::testing::IsEmpty;
 using testing_support::EchoServer;
 using testing_support::ServerApi;
+using testing_support::StatsString;
 using tpecho::EchoRequest;
 using tpecho::EchoResponse;
 
@@ -35,15 +36,21 @@ constexpr char kValid[] =
 
 using Headers = std::vector<std::pair<std::string, std::string>>;
 
-// Raw sends a unary call on an untraced channel with exactly `headers`.
-EchoResponse Raw(EchoServer& server, const Headers& headers) {
-  auto stub = tpecho::Echo::NewStub(server.TcpChannel({}, /*traced=*/false));
+// Unary sends a unary call on `channel` with the application's `headers`.
+EchoResponse Unary(const std::shared_ptr<grpc::Channel>& channel,
+                   const Headers& headers) {
+  auto stub = tpecho::Echo::NewStub(channel);
   grpc::ClientContext ctx;
   for (const auto& h : headers) ctx.AddMetadata(h.first, h.second);
   EchoResponse resp;
   grpc::Status status = stub->Unary(&ctx, EchoRequest(), &resp);
   EXPECT_TRUE(status.ok()) << status.error_message();
   return resp;
+}
+
+// Raw sends a unary call on an untraced channel with exactly `headers`.
+EchoResponse Raw(EchoServer& server, const Headers& headers) {
+  return Unary(server.TcpChannel({}, /*traced=*/false), headers);
 }
 
 void ExpectNewRoot(const EchoResponse& resp) {
@@ -63,13 +70,25 @@ void ExpectContinued(const EchoResponse& resp) {
   EXPECT_EQ(resp.incoming().span_id(), kParentId);
 }
 
+// Counted returns server options that count into `counters`.
+ServerOptions Counted(std::shared_ptr<ServerHeaderCounters> counters,
+                      ServerOptions options = {}) {
+  options.header_counters = std::move(counters);
+  return options;
+}
+
 class HeadersTest : public ::testing::TestWithParam<ServerApi> {
  protected:
   void TearDown() override {
     server_.Shutdown();
     EXPECT_THAT(server_.checker().failures(), IsEmpty());
   }
-  EchoServer server_{GetParam()};
+  // What this test's server counted so far.
+  std::string Counts() const { return StatsString(counters_->Snapshot()); }
+
+  std::shared_ptr<ServerHeaderCounters> counters_ =
+      std::make_shared<ServerHeaderCounters>();
+  EchoServer server_{GetParam(), Counted(counters_)};
 };
 
 struct BadCase {
@@ -99,38 +118,38 @@ TEST_P(HeadersTest, EveryInvalidTraceparentRestartsTheTrace) {
       {"garbage", {"hello"}},
       {"two valid values", {kValid, kValid}},
   };
+  ServerHeaderStats want;
   for (const BadCase& c : cases) {
     SCOPED_TRACE(c.name);
-    const ServerHeaderStats before = GetServerHeaderStats();
     Headers h;
     for (const std::string& v : c.traceparents)
       h.emplace_back("traceparent", v);
     h.emplace_back("tracestate", "congo=t61rcWkgMzE");
     ExpectNewRoot(Raw(server_, h));
-    const ServerHeaderStats after = GetServerHeaderStats();
-    if (c.traceparents.size() > 1) {
-      EXPECT_EQ(after.multiple_traceparent, before.multiple_traceparent + 1);
-    } else {
-      EXPECT_EQ(after.invalid_traceparent, before.invalid_traceparent + 1);
-    }
+    // Each bad call is counted once by its kind and once as malformed.
+    ++want.calls;
+    ++(c.traceparents.size() > 1 ? want.multiple_traceparent
+                                 : want.invalid_traceparent);
+    ++want.malformed_headers;
+    EXPECT_EQ(Counts(), StatsString(want));
   }
+  EXPECT_EQ(Counts(),
+            "calls=12 invalid_traceparent=11 multiple_traceparent=1 "
+            "malformed_headers=12");
 }
 
 TEST_P(HeadersTest, MissingTraceparentStartsARootAndIsCounted) {
-  const ServerHeaderStats before = GetServerHeaderStats();
   ExpectNewRoot(Raw(server_, {{"tracestate", "congo=t61rcWkgMzE"}}));
-  EXPECT_EQ(GetServerHeaderStats().missing_traceparent,
-            before.missing_traceparent + 1);
+  EXPECT_EQ(Counts(), "calls=1 missing_traceparent=1");
 }
 
 TEST_P(HeadersTest, ValidTraceparentIsContinuedWithFlagsKept) {
-  const ServerHeaderStats before = GetServerHeaderStats();
   EchoResponse resp = Raw(
       server_, {{"traceparent",
                  "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-00"}});
   ExpectContinued(resp);
   EXPECT_EQ(resp.server_span().flags(), 0u) << "not sampled stays not sampled";
-  EXPECT_EQ(GetServerHeaderStats().continued, before.continued + 1);
+  EXPECT_EQ(Counts(), "calls=1 continued=1");
 }
 
 TEST_P(HeadersTest, HigherVersionIsParsedByItsFirstFields) {
@@ -156,28 +175,26 @@ TEST_P(HeadersTest, InvalidTracestateIsDroppedButTraceparentKept) {
   std::string too_many;  // 33 members: more than §3.3.1.1 allows
   for (int i = 0; i < 33; ++i)
     absl::StrAppend(&too_many, i ? "," : "", "k", i, "=v");
+  ServerHeaderStats want;
   for (const std::string& bad :
        {std::string("=novalue"), std::string("UPPER=1"), std::string("k=v=x"),
         std::string("k"), too_many}) {
     SCOPED_TRACE(bad);
-    const ServerHeaderStats before = GetServerHeaderStats();
     EchoResponse resp =
         Raw(server_, {{"traceparent", kValid}, {"tracestate", bad}});
     ExpectContinued(resp);
     EXPECT_EQ(resp.server_span().tracestate(), "");
-    EXPECT_EQ(GetServerHeaderStats().invalid_tracestate,
-              before.invalid_tracestate + 1);
+    ++want.calls;
+    ++want.continued;
+    ++want.invalid_tracestate;
+    EXPECT_EQ(Counts(), StatsString(want));
   }
+  EXPECT_EQ(Counts(), "calls=5 continued=5 invalid_tracestate=5");
 }
 
 INSTANTIATE_TEST_SUITE_P(AllServers, HeadersTest,
-                         ::testing::Values(ServerApi::kSync,
-                                           ServerApi::kCallback,
-                                           ServerApi::kAsync),
-                         [](const auto& info) {
-                           return std::string(
-                               testing_support::Name(info.param));
-                         });
+                         ::testing::ValuesIn(testing_support::kAllServerApis),
+                         testing_support::ApiParamName());
 
 // ---------------------------------------------------------- server options
 
@@ -186,17 +203,15 @@ TEST(ServerOptionsTest, FilteredMethodsGetNoInterceptor) {
   options.method_filter = [](absl::string_view method) {
     return method != "/tpecho.Echo/Unary";
   };
-  for (ServerApi api :
-       {ServerApi::kSync, ServerApi::kCallback, ServerApi::kAsync}) {
+  for (ServerApi api : testing_support::kAllServerApis) {
     SCOPED_TRACE(testing_support::Name(api));
-    EchoServer server(api, options);
-    const ServerHeaderStats before = GetServerHeaderStats();
+    auto counters = std::make_shared<ServerHeaderCounters>();
+    EchoServer server(api, Counted(counters, options));
     EchoResponse resp = Raw(server, {{"traceparent", kValid}});
     EXPECT_FALSE(resp.server_span().valid()) << "untraced: no context";
     EXPECT_FALSE(resp.incoming().valid());
     EXPECT_EQ(resp.traceparent_size(), 1) << "the header is still there";
-    EXPECT_EQ(GetServerHeaderStats().calls, before.calls)
-        << "no interceptor ran";
+    EXPECT_EQ(StatsString(counters->Snapshot()), "") << "no interceptor ran";
     // Other methods are traced.
     auto stub = tpecho::Echo::NewStub(server.TcpChannel({}, false));
     grpc::ClientContext ctx;
@@ -210,6 +225,7 @@ TEST(ServerOptionsTest, FilteredMethodsGetNoInterceptor) {
     while (reader->Read(&streamed)) {
     }
     EXPECT_TRUE(reader->Finish().ok());
+    EXPECT_EQ(StatsString(counters->Snapshot()), "calls=1 continued=1");
     server.Shutdown();
     EXPECT_THAT(server.checker().failures(), IsEmpty());
   }
@@ -218,11 +234,10 @@ TEST(ServerOptionsTest, FilteredMethodsGetNoInterceptor) {
 TEST(ServerOptionsTest, UntrustedEndpointStartsRootAndKeepsLink) {
   ServerOptions options;
   options.trust_incoming = false;
-  for (ServerApi api :
-       {ServerApi::kSync, ServerApi::kCallback, ServerApi::kAsync}) {
+  for (ServerApi api : testing_support::kAllServerApis) {
     SCOPED_TRACE(testing_support::Name(api));
-    EchoServer server(api, options);
-    const ServerHeaderStats before = GetServerHeaderStats();
+    auto counters = std::make_shared<ServerHeaderCounters>();
+    EchoServer server(api, Counted(counters, options));
     EchoResponse resp = Raw(
         server, {{"traceparent", kValid}, {"tracestate", "congo=t61rcWkgMzE"}});
     EXPECT_TRUE(resp.server_span().valid());
@@ -235,10 +250,33 @@ TEST(ServerOptionsTest, UntrustedEndpointStartsRootAndKeepsLink) {
     EXPECT_EQ(resp.incoming().trace_id(), kTraceId);
     EXPECT_EQ(resp.incoming().span_id(), kParentId);
     EXPECT_EQ(resp.incoming().tracestate(), "congo=t61rcWkgMzE");
-    EXPECT_EQ(GetServerHeaderStats().untrusted, before.untrusted + 1);
+    EXPECT_EQ(StatsString(counters->Snapshot()), "calls=1 untrusted=1");
     server.Shutdown();
     EXPECT_THAT(server.checker().failures(), IsEmpty());
   }
+}
+
+TEST(ServerOptionsTest, HeaderCountersBelongToTheServersGivenThem) {
+  auto a = std::make_shared<ServerHeaderCounters>();
+  auto shared = std::make_shared<ServerHeaderCounters>();
+  EchoServer alone(ServerApi::kSync, Counted(a));
+  EchoServer first(ServerApi::kCallback, Counted(shared));
+  EchoServer second(ServerApi::kAsync, Counted(shared));
+  EchoServer uncounted(ServerApi::kSync);  // counts into its own
+  Raw(alone, {{"traceparent", kValid}});
+  Raw(first, {});
+  Raw(second, {{"traceparent", "garbage"}});
+  Raw(uncounted, {{"traceparent", kValid}});
+  EXPECT_EQ(StatsString(a->Snapshot()), "calls=1 continued=1");
+  EXPECT_EQ(StatsString(shared->Snapshot()),
+            "calls=2 missing_traceparent=1 invalid_traceparent=1 "
+            "malformed_headers=1");
+  for (EchoServer* server : {&alone, &first, &second, &uncounted}) {
+    server->Shutdown();
+    EXPECT_THAT(server->checker().failures(), IsEmpty());
+  }
+  // The counts outlive the servers.
+  EXPECT_EQ(StatsString(a->Snapshot()), "calls=1 continued=1");
 }
 
 // ------------------------------------------------------------------ client
@@ -250,13 +288,7 @@ class ClientTest : public ::testing::Test {
     EXPECT_THAT(server_.checker().failures(), IsEmpty());
   }
   EchoResponse Call(ClientOptions options, const Headers& app_headers = {}) {
-    auto stub = tpecho::Echo::NewStub(server_.TcpChannel(options));
-    grpc::ClientContext ctx;
-    for (const auto& h : app_headers) ctx.AddMetadata(h.first, h.second);
-    EchoResponse resp;
-    grpc::Status status = stub->Unary(&ctx, EchoRequest(), &resp);
-    EXPECT_TRUE(status.ok()) << status.error_message();
-    return resp;
+    return Unary(server_.TcpChannel(options), app_headers);
   }
   EchoServer server_{ServerApi::kSync};
 };

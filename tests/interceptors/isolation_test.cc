@@ -182,13 +182,8 @@ TEST(CancellationTest, ReactorOnCancelSeesTheServerSpan) {
 }
 
 INSTANTIATE_TEST_SUITE_P(Servers, IsolationTest,
-                         ::testing::Values(ServerApi::kSync,
-                                           ServerApi::kCallback,
-                                           ServerApi::kAsync),
-                         [](const auto& info) {
-                           return std::string(
-                               testing_support::Name(info.param));
-                         });
+                         ::testing::ValuesIn(testing_support::kAllServerApis),
+                         testing_support::ApiParamName());
 
 }  // namespace
 }  // namespace traceprop

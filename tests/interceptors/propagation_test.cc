@@ -20,6 +20,7 @@
 #include "traceprop/interceptors/internal/metadata_carrier.h"
 #include "traceprop/interceptors/tracing.h"
 #include "traceprop/propagation/propagator.h"
+#include "traceprop/tests/interceptors/echo_servers.h"
 #include "traceprop/tests/interceptors/echo_test.grpc.pb.h"
 
 namespace traceprop {
@@ -66,17 +67,21 @@ class Hop final : public tpecho::Echo::Service {
           next->target(), grpc::InsecureChannelCredentials(),
           grpc::ChannelArguments(), std::move(next_options)));
     }
-    grpc::ServerBuilder builder;
-    builder.AddListeningPort("localhost:0", grpc::InsecureServerCredentials(),
-                             &port_);
-    builder.RegisterService(this);
-    EnableTracing(builder, std::move(options));
-    server_ = builder.BuildAndStart();
+    if (options.header_counters == nullptr) {
+      options.header_counters = std::make_shared<ServerHeaderCounters>();
+    }
+    counters_ = options.header_counters;
+    server_ = testing_support::StartTracedServer(this, &port_,
+                                                 std::move(options));
   }
   ~Hop() override { server_->Shutdown(); }
 
   // An address, not a name: the name resolver (c-ares) leaks under LSan.
   std::string target() const { return "ipv4:127.0.0.1:" + std::to_string(port_); }
+  // What this server counted (testing_support::StatsString).
+  std::string counts() const {
+    return testing_support::StatsString(counters_->Snapshot());
+  }
   std::vector<Seen> calls() const {
     std::lock_guard<std::mutex> lock(mu_);
     return calls_;
@@ -108,6 +113,7 @@ class Hop final : public tpecho::Echo::Service {
 
  private:
   int port_ = 0;
+  std::shared_ptr<ServerHeaderCounters> counters_;
   std::unique_ptr<grpc::Server> server_;
   std::unique_ptr<tpecho::Echo::Stub> next_;
   mutable std::mutex mu_;
@@ -199,14 +205,13 @@ TEST(PropagationTest, MalformedB3AfterValidTraceparentDoesNotReplaceIt) {
     ServerOptions options;
     options.propagator = Formats(names);
     Hop hop(options);
-    const uint64_t malformed_before = GetServerHeaderStats().malformed_headers;
     ASSERT_TRUE(
         Call(hop, {{"traceparent", kTraceParent}, {"b3", "not-a-b3-header"}}).ok());
     ASSERT_EQ(hop.calls().size(), 1u);
     const Seen seen = hop.calls()[0];
     EXPECT_EQ(seen.server_span.trace_id().ToHex(), kTraceId);
     EXPECT_EQ(seen.server_span.parent_span_id().ToHex(), kSpanId);
-    EXPECT_GE(GetServerHeaderStats().malformed_headers, malformed_before + 1);
+    EXPECT_EQ(hop.counts(), "calls=1 continued=1 malformed_headers=1");
   }
 }
 
@@ -214,16 +219,13 @@ TEST(PropagationTest, MalformedB3AloneStartsANewTrace) {
   ServerOptions options;
   options.propagator = Formats("b3multi");
   Hop hop(options);
-  const ServerHeaderStats before = GetServerHeaderStats();
   ASSERT_TRUE(Call(hop, {{"x-b3-traceid", "zz"}, {"x-b3-spanid", kSpanId}}).ok());
   ASSERT_EQ(hop.calls().size(), 1u);
   const Seen seen = hop.calls()[0];
   EXPECT_TRUE(seen.server_span.IsValid());
   EXPECT_FALSE(seen.incoming.IsValid());
   EXPECT_FALSE(seen.server_span.parent_span_id().IsValid());
-  const ServerHeaderStats after = GetServerHeaderStats();
-  EXPECT_EQ(after.invalid_traceparent, before.invalid_traceparent + 1);
-  EXPECT_EQ(after.malformed_headers, before.malformed_headers + 1);
+  EXPECT_EQ(hop.counts(), "calls=1 invalid_traceparent=1 malformed_headers=1");
 }
 
 TEST(PropagationTest, B3SamplingOnlyDecisionSetsTheNewRootsFlag) {
@@ -248,7 +250,6 @@ TEST(PropagationTest, TrustBoundaryDropsBaggageExceptAllowedKeys) {
   boundary.trust_incoming = false;
   boundary.allowed_baggage_keys = {"tenant"};
   Hop hop(boundary);
-  const uint64_t dropped_before = GetServerHeaderStats().dropped_baggage;
   ASSERT_TRUE(Call(hop, {{"traceparent", kTraceParent},
                          {"baggage", "secret=x,tenant=acme;p=1,admin=true"}})
                   .ok());
@@ -257,7 +258,7 @@ TEST(PropagationTest, TrustBoundaryDropsBaggageExceptAllowedKeys) {
   EXPECT_NE(seen.server_span.trace_id().ToHex(), kTraceId);  // new root
   EXPECT_EQ(seen.server_span.baggage().ToHeader(), "tenant=acme;p=1");
   EXPECT_EQ(seen.current_baggage, seen.server_span.baggage());
-  EXPECT_EQ(GetServerHeaderStats().dropped_baggage, dropped_before + 1);
+  EXPECT_EQ(hop.counts(), "calls=1 untrusted=1 dropped_baggage=1");
 
   ServerOptions closed;
   closed.trust_incoming = false;  // no key allowed
@@ -265,12 +266,14 @@ TEST(PropagationTest, TrustBoundaryDropsBaggageExceptAllowedKeys) {
   ASSERT_TRUE(Call(hop2, {{"baggage", "tenant=acme"}}).ok());
   ASSERT_EQ(hop2.calls().size(), 1u);
   EXPECT_TRUE(hop2.calls()[0].server_span.baggage().empty());
+  EXPECT_EQ(hop2.counts(), "calls=1 missing_traceparent=1 dropped_baggage=1");
 
   Hop trusted((ServerOptions()));
   ASSERT_TRUE(Call(trusted, {{"baggage", "secret=x,tenant=acme"}}).ok());
   ASSERT_EQ(trusted.calls().size(), 1u);
   EXPECT_EQ(trusted.calls()[0].server_span.baggage().ToHeader(),
             "secret=x,tenant=acme");
+  EXPECT_EQ(trusted.counts(), "calls=1 missing_traceparent=1");
 }
 
 TEST(PropagationTest, ClientReplacesStaleValuesOfEveryConfiguredField) {

@@ -11,6 +11,7 @@
 #include <string>
 #include <vector>
 
+#include "absl/strings/str_cat.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 #include "traceprop/context/current.h"
@@ -59,6 +60,30 @@ class Recorder {
 
 // ------------------------------------------------------------ server side
 
+// ServerCall<Reactor> is what the server test reactors share: the call's
+// server span (read with ServerSpan, independently of the reactor's own
+// capture), Step, and an OnTracedDone that records and deletes the reactor.
+template <class Reactor>
+class ServerCall : public Reactor {
+ protected:
+  ServerCall(const char* shape, Recorder* rec, grpc::CallbackServerContext* ctx)
+      : ctx_(ctx), shape_(shape), rec_(rec), span_(ServerSpan(*ctx)) {}
+  // Step records this shape's callback `name`, expecting the server span.
+  void Step(const char* name) {
+    rec_->Step(absl::StrCat("server.", shape_, ".", name), span_);
+  }
+  grpc::CallbackServerContext* const ctx_;
+
+ private:
+  void OnTracedDone() override {
+    Step("OnDone");
+    delete this;
+  }
+  const char* const shape_;
+  Recorder* const rec_;
+  const TraceContext span_;
+};
+
 class TracedEcho final : public tpecho::Echo::CallbackService {
  public:
   explicit TracedEcho(Recorder* rec) : rec_(rec) {}
@@ -66,43 +91,37 @@ class TracedEcho final : public tpecho::Echo::CallbackService {
   grpc::ServerUnaryReactor* Unary(grpc::CallbackServerContext* ctx,
                                   const EchoRequest* /*req*/,
                                   EchoResponse* resp) override {
-    class Reactor : public TracedServerUnaryReactor {
+    class Reactor : public ServerCall<TracedServerUnaryReactor> {
      public:
       Reactor(Recorder* rec, grpc::CallbackServerContext* ctx,
               EchoResponse* resp)
-          : rec_(rec), span_(ServerSpan(*ctx)) {
+          : ServerCall("Unary", rec, ctx) {
         StepChecker::FillResponse(*ctx, resp);
         StartSendInitialMetadata();
       }
 
      private:
       void OnTracedSendInitialMetadataDone(bool /*ok*/) override {
-        rec_->Step("server.Unary.OnSendInitialMetadataDone", span_);
+        Step("OnSendInitialMetadataDone");
         Finish(grpc::Status::OK);
       }
-      void OnTracedDone() override {
-        rec_->Step("server.Unary.OnDone", span_);
-        delete this;
-      }
-      Recorder* const rec_;
-      const TraceContext span_;
     };
     return new Reactor(rec_, ctx, resp);
   }
 
   grpc::ServerReadReactor<EchoRequest>* ClientStream(
       grpc::CallbackServerContext* ctx, EchoResponse* resp) override {
-    class Reactor : public TracedServerReadReactor<EchoRequest> {
+    class Reactor : public ServerCall<TracedServerReadReactor<EchoRequest>> {
      public:
       Reactor(Recorder* rec, grpc::CallbackServerContext* ctx,
               EchoResponse* resp)
-          : rec_(rec), ctx_(ctx), resp_(resp), span_(ServerSpan(*ctx)) {
+          : ServerCall("ClientStream", rec, ctx), resp_(resp) {
         StartRead(&req_);
       }
 
      private:
       void OnTracedReadDone(bool ok) override {
-        rec_->Step("server.ClientStream.OnReadDone", span_);
+        Step("OnReadDone");
         if (ok) {
           ++n_;
           return StartRead(&req_);
@@ -111,14 +130,7 @@ class TracedEcho final : public tpecho::Echo::CallbackService {
         resp_->set_requests_seen(n_);
         Finish(grpc::Status::OK);
       }
-      void OnTracedDone() override {
-        rec_->Step("server.ClientStream.OnDone", span_);
-        delete this;
-      }
-      Recorder* const rec_;
-      grpc::CallbackServerContext* const ctx_;
       EchoResponse* const resp_;
-      const TraceContext span_;
       EchoRequest req_;
       int n_ = 0;
     };
@@ -127,10 +139,10 @@ class TracedEcho final : public tpecho::Echo::CallbackService {
 
   grpc::ServerWriteReactor<EchoResponse>* ServerStream(
       grpc::CallbackServerContext* ctx, const EchoRequest* req) override {
-    class Reactor : public TracedServerWriteReactor<EchoResponse> {
+    class Reactor : public ServerCall<TracedServerWriteReactor<EchoResponse>> {
      public:
       Reactor(Recorder* rec, grpc::CallbackServerContext* ctx, int n)
-          : rec_(rec), left_(n), span_(ServerSpan(*ctx)) {
+          : ServerCall("ServerStream", rec, ctx), left_(n) {
         StepChecker::FillResponse(*ctx, &resp_);
         Next();
       }
@@ -141,17 +153,11 @@ class TracedEcho final : public tpecho::Echo::CallbackService {
         Finish(grpc::Status::OK);
       }
       void OnTracedWriteDone(bool ok) override {
-        rec_->Step("server.ServerStream.OnWriteDone", span_);
+        Step("OnWriteDone");
         if (!ok) return Finish(grpc::Status::CANCELLED);
         Next();
       }
-      void OnTracedDone() override {
-        rec_->Step("server.ServerStream.OnDone", span_);
-        delete this;
-      }
-      Recorder* const rec_;
       int left_;
-      const TraceContext span_;
       EchoResponse resp_;
     };
     return new Reactor(rec_, ctx, req->responses());
@@ -161,18 +167,18 @@ class TracedEcho final : public tpecho::Echo::CallbackService {
   // counts down hang_seen instead), so the client cancels and OnCancel runs.
   grpc::ServerBidiReactor<EchoRequest, EchoResponse>* Bidi(
       grpc::CallbackServerContext* ctx) override {
-    class Reactor : public TracedServerBidiReactor<EchoRequest, EchoResponse> {
+    using Base = TracedServerBidiReactor<EchoRequest, EchoResponse>;
+    class Reactor : public ServerCall<Base> {
      public:
       Reactor(Recorder* rec, Latch* hang_seen,
               grpc::CallbackServerContext* ctx)
-          : rec_(rec), hang_seen_(hang_seen), ctx_(ctx),
-            span_(ServerSpan(*ctx)) {
+          : ServerCall("Bidi", rec, ctx), hang_seen_(hang_seen) {
         StartRead(&req_);
       }
 
      private:
       void OnTracedReadDone(bool ok) override {
-        rec_->Step("server.Bidi.OnReadDone", span_);
+        Step("OnReadDone");
         if (!ok) return FinishOnce(grpc::Status::OK);
         if (req_.tag() == "hang") {
           if (hang_seen_ != nullptr) hang_seen_->CountDown();
@@ -183,26 +189,19 @@ class TracedEcho final : public tpecho::Echo::CallbackService {
         StartWrite(&resp_);
       }
       void OnTracedWriteDone(bool ok) override {
-        rec_->Step("server.Bidi.OnWriteDone", span_);
+        Step("OnWriteDone");
         if (!ok) return FinishOnce(grpc::Status::CANCELLED);
         StartRead(&req_);
       }
       void OnTracedCancel() override {
-        rec_->Step("server.Bidi.OnCancel", span_);
+        Step("OnCancel");
         FinishOnce(grpc::Status::CANCELLED);
       }
       // OnCancel may run concurrently with a failed read: finish once.
       void FinishOnce(const grpc::Status& status) {
         if (!finished_.exchange(true)) Finish(status);
       }
-      void OnTracedDone() override {
-        rec_->Step("server.Bidi.OnDone", span_);
-        delete this;
-      }
-      Recorder* const rec_;
       Latch* const hang_seen_;
-      grpc::CallbackServerContext* const ctx_;
-      const TraceContext span_;
       EchoRequest req_;
       EchoResponse resp_;
       std::atomic<bool> finished_{false};
@@ -220,147 +219,125 @@ class TracedEcho final : public tpecho::Echo::CallbackService {
 
 // ------------------------------------------------------------ client side
 
-// Each client reactor records its callbacks against the caller's context
-// (the one current when it was constructed) and counts `done` down last.
-class UnaryCall : public TracedClientUnaryReactor {
+// ClientCall<Reactor> is what the client test reactors share: the caller's
+// context (the one current at construction, captured independently of the
+// reactor's own capture), the call's objects, Step, and an OnTracedDone
+// that records, keeps the status and counts `done` down last.
+template <class Reactor>
+class ClientCall : public Reactor {
  public:
-  UnaryCall(tpecho::Echo::Stub* stub, Recorder* rec, Latch* done)
-      : rec_(rec), done_(done), caller_(Current()) {
-    stub->async()->Unary(&ctx_, &req_, &resp, this);
-    StartCall();
-  }
-  EchoResponse resp;
-  grpc::Status status;
-
- private:
-  void OnTracedReadInitialMetadataDone(bool /*ok*/) override {
-    rec_->Step("client.Unary.OnReadInitialMetadataDone", caller_);
-  }
-  void OnTracedDone(const grpc::Status& s) override {
-    rec_->Step("client.Unary.OnDone", caller_);
-    status = s;
-    done_->CountDown();
-  }
-  Recorder* const rec_;
-  Latch* const done_;
-  const TraceContext caller_;
-  grpc::ClientContext ctx_;
-  EchoRequest req_;
-};
-
-class ClientStreamCall : public TracedClientWriteReactor<EchoRequest> {
- public:
-  ClientStreamCall(tpecho::Echo::Stub* stub, Recorder* rec, Latch* done)
-      : rec_(rec), done_(done), caller_(Current()) {
-    stub->async()->ClientStream(&ctx_, &resp, this);
-    StartWrite(&req_);
-    StartCall();
-  }
   EchoResponse resp;
   grpc::Status status;
   void Cancel() { ctx_.TryCancel(); }  // thread-safe (gRPC)
 
+ protected:
+  ClientCall(const char* shape, Recorder* rec, Latch* done)
+      : shape_(shape), rec_(rec), done_(done), caller_(Current()) {}
+  // Step records this shape's callback `name`, expecting the caller's
+  // context.
+  void Step(const char* name) {
+    rec_->Step(absl::StrCat("client.", shape_, ".", name), caller_);
+  }
+  grpc::ClientContext ctx_;
+  EchoRequest req_;
+
+ private:
+  void OnTracedDone(const grpc::Status& s) override {
+    Step("OnDone");
+    status = s;
+    done_->CountDown();
+  }
+  const char* const shape_;
+  Recorder* const rec_;
+  Latch* const done_;
+  const TraceContext caller_;
+};
+
+class UnaryCall : public ClientCall<TracedClientUnaryReactor> {
+ public:
+  UnaryCall(tpecho::Echo::Stub* stub, Recorder* rec, Latch* done)
+      : ClientCall("Unary", rec, done) {
+    stub->async()->Unary(&ctx_, &req_, &resp, this);
+    StartCall();
+  }
+
+ private:
+  void OnTracedReadInitialMetadataDone(bool /*ok*/) override {
+    Step("OnReadInitialMetadataDone");
+  }
+};
+
+class ClientStreamCall
+    : public ClientCall<TracedClientWriteReactor<EchoRequest>> {
+ public:
+  ClientStreamCall(tpecho::Echo::Stub* stub, Recorder* rec, Latch* done)
+      : ClientCall("ClientStream", rec, done) {
+    stub->async()->ClientStream(&ctx_, &resp, this);
+    StartWrite(&req_);
+    StartCall();
+  }
+
  private:
   void OnTracedWriteDone(bool ok) override {
-    rec_->Step("client.ClientStream.OnWriteDone", caller_);
+    Step("OnWriteDone");
     if (ok && ++written_ < 3) return StartWrite(&req_);
     StartWritesDone();
   }
   void OnTracedWritesDoneDone(bool /*ok*/) override {
-    rec_->Step("client.ClientStream.OnWritesDoneDone", caller_);
+    Step("OnWritesDoneDone");
   }
-  void OnTracedDone(const grpc::Status& s) override {
-    rec_->Step("client.ClientStream.OnDone", caller_);
-    status = s;
-    done_->CountDown();
-  }
-  Recorder* const rec_;
-  Latch* const done_;
-  const TraceContext caller_;
-  grpc::ClientContext ctx_;
-  EchoRequest req_;
   int written_ = 0;
 };
 
-class ServerStreamCall : public TracedClientReadReactor<EchoResponse> {
+class ServerStreamCall
+    : public ClientCall<TracedClientReadReactor<EchoResponse>> {
  public:
   ServerStreamCall(tpecho::Echo::Stub* stub, Recorder* rec, Latch* done)
-      : rec_(rec), done_(done), caller_(Current()) {
+      : ClientCall("ServerStream", rec, done) {
     req_.set_responses(3);
     stub->async()->ServerStream(&ctx_, &req_, this);
     StartRead(&resp);
     StartCall();
   }
-  EchoResponse resp;
-  grpc::Status status;
   int reads = 0;
 
  private:
   void OnTracedReadDone(bool ok) override {
-    rec_->Step("client.ServerStream.OnReadDone", caller_);
+    Step("OnReadDone");
     if (!ok) return;
     ++reads;
     StartRead(&resp);
   }
-  void OnTracedDone(const grpc::Status& s) override {
-    rec_->Step("client.ServerStream.OnDone", caller_);
-    status = s;
-    done_->CountDown();
-  }
-  Recorder* const rec_;
-  Latch* const done_;
-  const TraceContext caller_;
-  grpc::ClientContext ctx_;
-  EchoRequest req_;
 };
 
-class BidiCall : public TracedClientBidiReactor<EchoRequest, EchoResponse> {
+class BidiCall
+    : public ClientCall<TracedClientBidiReactor<EchoRequest, EchoResponse>> {
  public:
   // With `hang`, the server never answers; the test calls Cancel().
   BidiCall(tpecho::Echo::Stub* stub, Recorder* rec, Latch* done, bool hang)
-      : rec_(rec), done_(done), caller_(Current()) {
+      : ClientCall("Bidi", rec, done) {
     if (hang) req_.set_tag("hang");
     stub->async()->Bidi(&ctx_, this);
     StartWrite(&req_);
     StartRead(&resp);
     StartCall();
   }
-  EchoResponse resp;
-  grpc::Status status;
-  void Cancel() { ctx_.TryCancel(); }  // thread-safe (gRPC)
 
  private:
-  void OnTracedWriteDone(bool /*ok*/) override {
-    rec_->Step("client.Bidi.OnWriteDone", caller_);
-  }
+  void OnTracedWriteDone(bool /*ok*/) override { Step("OnWriteDone"); }
   void OnTracedReadDone(bool ok) override {
-    rec_->Step("client.Bidi.OnReadDone", caller_);
+    Step("OnReadDone");
     if (ok) StartWritesDone();
   }
   void OnTracedWritesDoneDone(bool /*ok*/) override {
-    rec_->Step("client.Bidi.OnWritesDoneDone", caller_);
+    Step("OnWritesDoneDone");
   }
-  void OnTracedDone(const grpc::Status& s) override {
-    rec_->Step("client.Bidi.OnDone", caller_);
-    status = s;
-    done_->CountDown();
-  }
-  Recorder* const rec_;
-  Latch* const done_;
-  const TraceContext caller_;
-  grpc::ClientContext ctx_;
-  EchoRequest req_;
 };
 
 class ReactorsTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    grpc::ServerBuilder builder;
-    builder.AddListeningPort("127.0.0.1:0", grpc::InsecureServerCredentials(),
-                             &port_);
-    builder.RegisterService(&service_);
-    EnableTracing(builder);
-    server_ = builder.BuildAndStart();
+    server_ = testing_support::StartTracedServer(&service_, &port_);
     ASSERT_NE(server_, nullptr);
     stub_ = tpecho::Echo::NewStub(CreateTracedChannel(
         "ipv4:127.0.0.1:" + std::to_string(port_),

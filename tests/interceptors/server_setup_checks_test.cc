@@ -114,6 +114,15 @@ class SetupChecksTest : public ::testing::Test {
     return resp.server_span().valid() ? resp.server_span().trace_id() : "";
   }
 
+  // BuildAndExpectTracedAndSilent builds the server, makes a call whose
+  // server span must continue the call's root, and expects no message.
+  void BuildAndExpectTracedAndSilent() {
+    Build();
+    const std::string seen = Call();  // sets root_
+    EXPECT_EQ(seen, root_.trace_id().ToHex());
+    EXPECT_THAT(TakeMessages(), IsEmpty());
+  }
+
   Echo service_;
   int port_ = 0;
   std::unique_ptr<grpc::ServerBuilder> builder_;
@@ -123,19 +132,13 @@ class SetupChecksTest : public ::testing::Test {
 
 TEST_F(SetupChecksTest, CorrectSetupIsSilentAndTraced) {
   EnableTracing(*builder_);
-  Build();
-  const std::string seen = Call();
-  EXPECT_EQ(seen, root_.trace_id().ToHex());
-  EXPECT_THAT(TakeMessages(), IsEmpty());
+  BuildAndExpectTracedAndSilent();
 }
 
 TEST_F(SetupChecksTest, EnableTracingTwiceIsSilentAndTraced) {
   EnableTracing(*builder_);
   EnableTracing(*builder_);
-  Build();
-  const std::string seen = Call();
-  EXPECT_EQ(seen, root_.trace_id().ToHex());
-  EXPECT_THAT(TakeMessages(), IsEmpty());
+  BuildAndExpectTracedAndSilent();
 }
 
 TEST_F(SetupChecksTest, EnableTracingAfterBuildAndStartIsReported) {
@@ -190,10 +193,7 @@ TEST_F(SetupChecksTest, EnableTracingAgainAfterReplacementIsSilent) {
   EnableTracing(*builder_);
   builder_->experimental().SetInterceptorCreators({});
   EnableTracing(*builder_);
-  Build();
-  const std::string seen = Call();
-  EXPECT_EQ(seen, root_.trace_id().ToHex());
-  EXPECT_THAT(TakeMessages(), IsEmpty());
+  BuildAndExpectTracedAndSilent();
 }
 
 TEST_F(SetupChecksTest, UnbuiltBuilderIsSilent) {

@@ -3,6 +3,7 @@
 #include <grpc/support/log.h>
 #include <grpcpp/grpcpp.h>
 
+#include <functional>
 #include <memory>
 #include <mutex>
 #include <sstream>
@@ -15,13 +16,13 @@
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 #include "traceprop/context/current.h"
+#include "traceprop/tests/testing/threads.h"
 
 #ifdef TRACEPROP_TEST_WITH_SPDLOG
 #include "spdlog/sinks/ostream_sink.h"
 #include "spdlog/spdlog.h"
 #include "traceprop/logging/grpc_to_spdlog.h"
 #include "traceprop/logging/spdlog_setup.h"
-#include "traceprop/tests/testing/threads.h"
 #endif
 
 namespace traceprop {
@@ -31,11 +32,7 @@ namespace {
 using ::testing::EndsWith;
 using ::testing::HasSubstr;
 using ::testing::MatchesRegex;
-
-std::string Fields(const TraceContext& c) {
-  return absl::StrCat("[", c.trace_id().ToHex(), "] [", c.span_id().ToHex(),
-                      "]");
-}
+using testing_support::BracketedIds;
 
 // What the sink saw, copied out of the call.
 struct Seen {
@@ -87,7 +84,7 @@ TEST_F(GrpcLogHookTest, GprLogUnderAScopeCarriesItsIds) {
   const std::vector<Seen> seen = TakeSeen();
   ASSERT_EQ(seen.size(), 2u);
   EXPECT_EQ(seen[0].message, "inside 7");
-  EXPECT_EQ(seen[0].fields, Fields(ctx));
+  EXPECT_EQ(seen[0].fields, BracketedIds(ctx));
   EXPECT_EQ(seen[0].current_trace_id, ctx.trace_id().ToHex());
   EXPECT_EQ(seen[0].severity, GrpcLogSeverity::kError);
   EXPECT_THAT(seen[0].file, EndsWith("grpc_log_hook_test.cc"));
@@ -134,7 +131,7 @@ TEST_F(GrpcLogHookTest, RealGrpcInternalLogOnTheCallersThread) {
   for (const Seen& s : seen) {
     if (!absl::StrContains(s.message, "completion queues must be")) continue;
     found = true;
-    EXPECT_EQ(s.fields, Fields(ctx));
+    EXPECT_EQ(s.fields, BracketedIds(ctx));
     EXPECT_THAT(s.file, EndsWith("server_builder.cc"));
     EXPECT_EQ(s.severity, GrpcLogSeverity::kError);
   }
@@ -159,7 +156,7 @@ TEST_F(GrpcLogHookTest, DefaultSinkWritesOneStderrLineInGrpcLayout) {
               MatchesRegex("E[0-9]{4} [0-9]{2}:[0-9]{2}:[0-9]{2}\\.[0-9]{9} +"
                            "[0-9]+ grpc_log_hook_test\\.cc:[0-9]+\\] .*"));
   EXPECT_THAT(lines[0],
-              EndsWith(absl::StrCat("] ", Fields(ctx), " to stderr")));
+              EndsWith(absl::StrCat("] ", BracketedIds(ctx), " to stderr")));
 }
 
 TEST_F(GrpcLogHookTest, MinSeverityLetsDebugMessagesThrough) {
@@ -193,54 +190,53 @@ TEST_F(GrpcLogHookTest, BadPatternIsRejectedAndTheOldHookStays) {
 }
 
 #ifdef TRACEPROP_TEST_WITH_SPDLOG
-TEST_F(GrpcLogHookTest, RoutedIntoSpdlogWithTheTraceFlag) {
+// ThroughSpdlog installs spdlog with `pattern`, routes gRPC's log output
+// into a logger `name` that writes to a string, runs `log`, stops the
+// routing and returns what the logger wrote.
+std::string ThroughSpdlog(const char* pattern, const char* name,
+                          const std::function<void()>& log) {
   std::ostringstream out;
   SpdlogOptions sopts;
-  sopts.spdlog_pattern = "%l %& %v";
-  ASSERT_TRUE(InstallSpdlog(sopts).ok());
+  sopts.spdlog_pattern = pattern;
+  EXPECT_TRUE(InstallSpdlog(sopts).ok());
   auto logger =
-      spdlog::create<spdlog::sinks::ostream_sink_mt>("grpc", std::ref(out));
+      spdlog::create<spdlog::sinks::ostream_sink_mt>(name, std::ref(out));
   GrpcLogHookOptions opts;
   opts.sink = SpdlogGrpcLogSink(logger);
-  ASSERT_TRUE(InstallGrpcLogHook(std::move(opts)).ok());
-  const TraceContext ctx = TraceContext::NewRoot();
-  {
-    ContextScope scope(ctx);
-    gpr_log(GPR_ERROR, "format chars %s", "{} %v");
-  }
-  EXPECT_THAT(out.str(), MatchesRegex(absl::StrCat(
-                             "error \\[", ctx.trace_id().ToHex(), "\\] \\[",
-                             ctx.span_id().ToHex(),
-                             "\\] grpc_log_hook_test\\.cc:[0-9]+ format chars "
-                             "\\{\\} %v\n")));
+  EXPECT_TRUE(InstallGrpcLogHook(std::move(opts)).ok());
+  log();
   // Stop routing into `out` before it goes away.
   GrpcLogHookOptions quiet;
   quiet.sink = [](const GrpcLogRecord&) {};
-  ASSERT_TRUE(InstallGrpcLogHook(std::move(quiet)).ok());
-  spdlog::drop("grpc");
+  EXPECT_TRUE(InstallGrpcLogHook(std::move(quiet)).ok());
+  spdlog::drop(name);
   spdlog::set_formatter(std::make_unique<spdlog::pattern_formatter>());
+  return out.str();
+}
+
+TEST_F(GrpcLogHookTest, RoutedIntoSpdlogWithTheTraceFlag) {
+  const TraceContext ctx = TraceContext::NewRoot();
+  const std::string out = ThroughSpdlog("%l %& %v", "grpc", [&] {
+    ContextScope scope(ctx);
+    gpr_log(GPR_ERROR, "format chars %s", "{} %v");
+  });
+  EXPECT_THAT(out, MatchesRegex(absl::StrCat(
+                       "error \\[", ctx.trace_id().ToHex(), "\\] \\[",
+                       ctx.span_id().ToHex(),
+                       "\\] grpc_log_hook_test\\.cc:[0-9]+ format chars "
+                       "\\{\\} %v\n")));
 }
 
 TEST_F(GrpcLogHookTest, RoutedIntoSpdlogWithTheSourceLocation) {
-  std::ostringstream out;
-  SpdlogOptions sopts;
-  sopts.spdlog_pattern = "%s:%# %& %v";  // spdlog's own location flags
-  ASSERT_TRUE(InstallSpdlog(sopts).ok());
-  auto logger =
-      spdlog::create<spdlog::sinks::ostream_sink_mt>("grpc_loc", std::ref(out));
-  GrpcLogHookOptions opts;
-  opts.sink = SpdlogGrpcLogSink(logger);
-  ASSERT_TRUE(InstallGrpcLogHook(std::move(opts)).ok());
-  const int line = __LINE__ + 1;
-  gpr_log(GPR_ERROR, "located");
-  EXPECT_EQ(out.str(), absl::StrCat("grpc_log_hook_test.cc:", line,
-                                    " [-] [-] grpc_log_hook_test.cc:", line,
-                                    " located\n"));
-  GrpcLogHookOptions quiet;
-  quiet.sink = [](const GrpcLogRecord&) {};
-  ASSERT_TRUE(InstallGrpcLogHook(std::move(quiet)).ok());
-  spdlog::drop("grpc_loc");
-  spdlog::set_formatter(std::make_unique<spdlog::pattern_formatter>());
+  int line = 0;
+  // spdlog's own location flags, then ours.
+  const std::string out = ThroughSpdlog("%s:%# %& %v", "grpc_loc", [&] {
+    line = __LINE__ + 1;
+    gpr_log(GPR_ERROR, "located");
+  });
+  EXPECT_EQ(out, absl::StrCat("grpc_log_hook_test.cc:", line,
+                              " [-] [-] grpc_log_hook_test.cc:", line,
+                              " located\n"));
 }
 #endif
 

@@ -1,5 +1,6 @@
 #include "traceprop/logging/spdlog_setup.h"
 
+#include <functional>
 #include <future>
 #include <memory>
 #include <mutex>
@@ -24,11 +25,7 @@ namespace {
 using ::testing::EndsWith;
 using ::testing::HasSubstr;
 using ::testing::Not;
-
-std::string Fields(const TraceContext& c) {
-  return absl::StrCat("[", c.trace_id().ToHex(), "] [", c.span_id().ToHex(),
-                      "]");
-}
+using testing_support::BracketedIds;
 
 std::vector<std::string> Lines(const std::string& text) {
   std::vector<std::string> out;
@@ -48,6 +45,25 @@ class SpdlogSetupTest : public ::testing::Test {
         spdlog::create<spdlog::sinks::ostream_sink_mt>(name, std::ref(out_));
     names_.push_back(name);
     return logger;
+  }
+  // LogFromOwnTraces installs `opts` and has `threads` threads, each under
+  // its own new trace, log `lines` lines each through one new logger, with
+  // log(logger, i, k) for thread i's line k. Returns the contexts (element
+  // i is thread i's); *written gets the lines, all of them or the test
+  // fails.
+  std::vector<TraceContext> LogFromOwnTraces(
+      const SpdlogOptions& opts, int threads, int lines,
+      const std::function<void(spdlog::logger&, int i, int k)>& log,
+      std::vector<std::string>* written) {
+    EXPECT_TRUE(InstallSpdlog(opts).ok());
+    auto logger = MakeLogger("threads");
+    std::vector<TraceContext> contexts =
+        testing_support::RunUnderOwnTraces(threads, [&](int i) {
+          for (int k = 0; k < lines; ++k) log(*logger, i, k);
+        });
+    *written = Lines(out_.str());
+    EXPECT_EQ(written->size(), static_cast<size_t>(threads * lines));
+    return contexts;
   }
   void TearDown() override {
     for (const std::string& n : names_) spdlog::drop(n);
@@ -72,7 +88,7 @@ TEST_F(SpdlogSetupTest, LoggerCreatedLaterCarriesIds) {
     logger->info("hello {}", 1);
   }
   logger->info("outside");
-  EXPECT_EQ(out_.str(), absl::StrCat("later ", Fields(ctx),
+  EXPECT_EQ(out_.str(), absl::StrCat("later ", BracketedIds(ctx),
                                      " hello 1\nlater [-] [-] outside\n"));
 }
 
@@ -84,7 +100,7 @@ TEST_F(SpdlogSetupTest, LoggerThatExistedBeforeInstallCarriesIds) {
   const TraceContext ctx = TraceContext::NewRoot();
   ContextScope scope(ctx);
   logger->warn("x");
-  EXPECT_EQ(out_.str(), absl::StrCat("x ", Fields(ctx), "\n"));
+  EXPECT_EQ(out_.str(), absl::StrCat("x ", BracketedIds(ctx), "\n"));
 }
 
 TEST_F(SpdlogSetupTest, DefaultLoggerCarriesIds) {
@@ -102,7 +118,7 @@ TEST_F(SpdlogSetupTest, DefaultLoggerCarriesIds) {
   ASSERT_EQ(lines.size(), 2u);
   // "[2026-11-27 09:13:08.123] [info] [<trace>] [<span>] message": like
   // spdlog's own default line, no "[] " for the unnamed default logger.
-  EXPECT_THAT(lines[0], HasSubstr(absl::StrCat("] [info] ", Fields(ctx),
+  EXPECT_THAT(lines[0], HasSubstr(absl::StrCat("] [info] ", BracketedIds(ctx),
                                                " from the default logger")));
   EXPECT_THAT(lines[0], Not(HasSubstr("[]")));
   EXPECT_THAT(lines[1], EndsWith("] [info] [-] [-] no trace"));
@@ -159,8 +175,8 @@ TEST_F(SpdlogSetupTest, SetPatternKeepsTheIdsOnEveryLogger) {
     later->info("b");
   }
   logger->info("c");  // the options of InstallSpdlog (absent text) stay
-  EXPECT_EQ(out_.str(), absl::StrCat("info ", Fields(ctx), " a\n", "info ",
-                                     Fields(ctx), " b\n",
+  EXPECT_EQ(out_.str(), absl::StrCat("info ", BracketedIds(ctx), " a\n", "info ",
+                                     BracketedIds(ctx), " b\n",
                                      "info [none] [none] c\n"));
 }
 
@@ -241,18 +257,15 @@ TEST_F(SpdlogSetupTest, ManyThreadsEachUnderItsOwnTrace) {
   SpdlogOptions opts;
   opts.fields_pattern = "{trace_id} {span_id}";
   opts.spdlog_pattern = "%& %v";
-  ASSERT_TRUE(InstallSpdlog(opts).ok());
-  auto logger = MakeLogger("threads");
   constexpr int kThreads = 6;
   constexpr int kLines = 200;
-  const std::vector<TraceContext> contexts =
-      testing_support::RunUnderOwnTraces(kThreads, [&](int i) {
-        for (int k = 0; k < kLines; ++k) {
-          logger->info("thread {} line {}", i, k);
-        }
-      });
-  const std::vector<std::string> lines = Lines(out_.str());
-  ASSERT_EQ(lines.size(), static_cast<size_t>(kThreads * kLines));
+  std::vector<std::string> lines;
+  const std::vector<TraceContext> contexts = LogFromOwnTraces(
+      opts, kThreads, kLines,
+      [](spdlog::logger& logger, int i, int k) {
+        logger.info("thread {} line {}", i, k);
+      },
+      &lines);
   std::vector<int> per_thread(kThreads, 0);
   for (const std::string& line : lines) {
     std::vector<std::string> parts = absl::StrSplit(line, ' ');
@@ -308,23 +321,18 @@ TEST_F(SpdlogSetupTest, JsonLinesParseAndCarryTheFields) {
 TEST_F(SpdlogSetupTest, JsonFromManyThreads) {
   SpdlogOptions opts;
   opts.format = SpdlogOptions::Format::kJson;
-  ASSERT_TRUE(InstallSpdlog(opts).ok());
-  auto logger = MakeLogger("json-threads");
-  constexpr int kThreads = 4;
-  constexpr int kLines = 100;
-  const std::vector<TraceContext> contexts =
-      testing_support::RunUnderOwnTraces(kThreads, [&](int i) {
-        for (int k = 0; k < kLines; ++k) logger->info("{}", i);
-      });
-  const std::vector<std::string> lines = Lines(out_.str());
-  ASSERT_EQ(lines.size(), static_cast<size_t>(kThreads * kLines));
+  std::vector<std::string> lines;
+  const std::vector<TraceContext> contexts = LogFromOwnTraces(
+      opts, /*threads=*/4, /*lines=*/100,
+      [](spdlog::logger& logger, int i, int) { logger.info("{}", i); },
+      &lines);
   for (const std::string& line : lines) {
     auto obj = testing_json::ParseJsonObject(line);
     ASSERT_TRUE(obj.has_value()) << line;
     int i = -1;
     ASSERT_TRUE(absl::SimpleAtoi((*obj)["body"], &i));
     ASSERT_GE(i, 0);
-    ASSERT_LT(i, kThreads);
+    ASSERT_LT(i, static_cast<int>(contexts.size()));
     EXPECT_EQ((*obj)["trace_id"], contexts[i].trace_id().ToHex());
     EXPECT_EQ((*obj)["span_id"], contexts[i].span_id().ToHex());
   }
@@ -388,7 +396,7 @@ TEST_F(SpdlogSetupTest, MakeSpdlogFormatterForAHandMadeLogger) {
   const TraceContext ctx = TraceContext::NewRoot();
   ContextScope scope(ctx);
   logger.info("m");
-  EXPECT_EQ(out_.str(), absl::StrCat("manual ", Fields(ctx), ": m\n"));
+  EXPECT_EQ(out_.str(), absl::StrCat("manual ", BracketedIds(ctx), ": m\n"));
 }
 
 TEST_F(SpdlogSetupTest, TraceFieldsFlagInAUsersOwnPatternFormatter) {
@@ -400,7 +408,7 @@ TEST_F(SpdlogSetupTest, TraceFieldsFlagInAUsersOwnPatternFormatter) {
   const TraceContext ctx = TraceContext::NewRoot();
   ContextScope scope(ctx);
   logger.info("m");
-  EXPECT_EQ(out_.str(), absl::StrCat(Fields(ctx), " m\n"));
+  EXPECT_EQ(out_.str(), absl::StrCat(BracketedIds(ctx), " m\n"));
 }
 
 }  // namespace

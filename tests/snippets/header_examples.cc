@@ -119,6 +119,19 @@ std::unique_ptr<grpc::Server> TracingServerExample(
   return server;
 }
 
+traceprop::ServerHeaderStats HeaderCountersExample(
+    grpc::ServerBuilder& builder) {
+  // [START header_counters]
+  traceprop::ServerOptions options;
+  options.header_counters =
+      std::make_shared<traceprop::ServerHeaderCounters>();
+  traceprop::EnableTracing(builder, options);
+  // ... serve; then, e.g. on a status page:
+  traceprop::ServerHeaderStats stats = options.header_counters->Snapshot();
+  // [END header_counters]
+  return stats;
+}
+
 void TracingClientExample(const std::string& target,
                           grpc::ClientContext& context,
                           const greeter::HelloRequest& request,

@@ -2,6 +2,7 @@
 
 #include <thread>
 
+#include "absl/strings/str_cat.h"
 #include "traceprop/context/current.h"
 
 namespace traceprop {
@@ -36,6 +37,11 @@ std::vector<TraceContext> RunUnderOwnTraces(
   gate.Open();
   for (std::thread& t : running) t.join();
   return contexts;
+}
+
+std::string BracketedIds(const TraceContext& c) {
+  return absl::StrCat("[", c.trace_id().ToHex(), "] [", c.span_id().ToHex(),
+                      "]");
 }
 
 }  // namespace testing_support

@@ -1,5 +1,6 @@
-// Test support: starting threads together, and the "threads each under
-// their own trace" harness the concurrency tests share.
+// Test support: starting threads together, the "threads each under their
+// own trace" harness the concurrency tests share, and the ids as the
+// default log pattern prints them.
 //
 //   std::vector<traceprop::TraceContext> traces =
 //       traceprop::testing_support::RunUnderOwnTraces(4, [&](int i) {
@@ -16,6 +17,7 @@
 #include <condition_variable>
 #include <functional>
 #include <mutex>
+#include <string>
 #include <vector>
 
 #include "traceprop/context/trace_context.h"
@@ -43,6 +45,11 @@ class StartGate {
 // closed before the thread ends.
 std::vector<TraceContext> RunUnderOwnTraces(
     int threads, const std::function<void(int index)>& body);
+
+// BracketedIds returns "[<trace-id hex>] [<span-id hex>]" for `c`: what the
+// default log pattern puts in a line (written here independently of
+// logging/).
+std::string BracketedIds(const TraceContext& c);
 
 }  // namespace testing_support
 }  // namespace traceprop
