@@ -158,7 +158,7 @@ TEST_F(SpdlogSetupTest, TracepropsOwnReplacementsSayNothing) {
   const TraceContext ctx = TraceContext::NewRoot();
   ContextScope scope(ctx);
   logger->info("a");
-  EXPECT_THAT(out_.str(), HasSubstr(Fields(ctx)));
+  EXPECT_THAT(out_.str(), HasSubstr(BracketedIds(ctx)));
 }
 
 TEST_F(SpdlogSetupTest, SetPatternKeepsTheIdsOnEveryLogger) {
