@@ -280,8 +280,8 @@ test('malformed headers into each peer, then C++: what each peer does', async (t
 // starts the trace) sets a baggage header; every C++ hop and every peer
 // (each SDK's default propagators, tracecontext,baggage) passes it on, and
 // the sink at the end receives every member unchanged. The JavaScript relay
-// is left out: its OTel set-up (otel_setup.js) registers only the W3C
-// TraceContext propagator, so it drops baggage.
+// takes its propagators from OTEL_PROPAGATORS like the others
+// (otel_setup.js; default tracecontext,baggage).
 const BAGGAGE = [ // [key, value as sent on the wire (percent-encoded)]
   ['tenant', 'acme'],
   ['user.tier', 'gold'],
@@ -326,7 +326,7 @@ async function baggageThrough(names, baggage) {
 
 test('baggage set by the first hop reaches the last through C++ and every peer', async (t) => {
   const names = ['cpp-sync', 'go', 'cpp-async', 'java', 'cpp-callback', 'python', 'cpp-sync-b',
-    'sink'];
+    'js', 'cpp-async', 'sink'];
   const { hops, header } = await baggageThrough(names,
     BAGGAGE.map(([k, v]) => `${k}=${v}`).join(','));
   assertContinued(hops.slice(0, -1), hops[0].trace_id);
@@ -353,7 +353,7 @@ const BAGGAGE_DEPARTURES = { // peer -> the header the next hop receives instead
 test('a space and properties in baggage: C++ keeps them; what each peer does', async (t) => {
   const cpp = await baggageThrough(['cpp-sync', 'cpp-async', 'cpp-callback', 'sink'], SENT);
   assert.equal(cpp.header, SENT, 'through C++ hops only');
-  for (const peer of ['go', 'java', 'python']) {
+  for (const peer of ['go', 'java', 'python', 'js']) {
     const { header } = await baggageThrough(['cpp-async', peer, 'cpp-sync', 'sink'], SENT);
     t.diagnostic(`${lang(peer)}: sent ${SENT}, the hop after it received ${header}`);
     const { members } = parseBaggage(header);
