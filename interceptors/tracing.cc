@@ -7,6 +7,8 @@
 
 #include <algorithm>
 #include <atomic>
+#include <optional>
+#include <string>
 #include <utility>
 
 #include "absl/container/inlined_vector.h"
@@ -17,6 +19,7 @@
 #include "traceprop/interceptors/internal/metadata_carrier.h"
 #include "traceprop/interceptors/internal/server_setup_checks.h"
 #include "traceprop/interceptors/internal/rpc_spans.h"
+#include "traceprop/interceptors/internal/server_address.h"
 #include "traceprop/interceptors/internal/server_span_registry.h"
 #include "traceprop/interceptors/internal/tsan_annotations.h"
 
@@ -155,9 +158,10 @@ void ReleaseBatch(InterceptorBatchMethods* methods, const Interceptor* self,
 
 class ClientInterceptor final : public Interceptor {
  public:
-  ClientInterceptor(TraceContext call, ClientRpcInfo* info, const Plan* plan)
+  ClientInterceptor(TraceContext call, ClientRpcInfo* info, const Plan* plan,
+                    const internal::ServerAddress* server)
       : call_(std::move(call)), info_(info), plan_(plan) {
-    span_.StartClient(call_, info->method());  // records if sampled
+    span_.StartClient(call_, info->method(), server);  // records if sampled
     internal::TsanRelease(this);
   }
   ~ClientInterceptor() override { internal::TsanAcquire(this); }
@@ -220,6 +224,11 @@ class ClientFactory final : public ClientInterceptorFactoryInterface {
  public:
   explicit ClientFactory(ClientOptions options)
       : options_(std::move(options)), plan_(ResolvePlan(options_.propagator)) {}
+  // With the channel's target: CLIENT spans record server.address/port.
+  ClientFactory(ClientOptions options, const std::string& target)
+      : ClientFactory(std::move(options)) {
+    server_ = internal::ParseServerAddress(target);
+  }
 
   // Runs on the calling thread, when the call object is created.
   Interceptor* CreateClientInterceptor(ClientRpcInfo* info) override {
@@ -234,12 +243,14 @@ class ClientFactory final : public ClientInterceptorFactoryInterface {
     if (call.baggage() != current.baggage()) {
       call = call.WithBaggage(current.baggage());
     }
-    return new ClientInterceptor(std::move(call), info, &plan_);
+    return new ClientInterceptor(std::move(call), info, &plan_,
+                                 server_ ? &*server_ : nullptr);
   }
 
  private:
   const ClientOptions options_;
   const Plan plan_;
+  std::optional<internal::ServerAddress> server_;  // from the target
 };
 
 // ---------------------------------------------------------------- server
@@ -454,7 +465,7 @@ std::shared_ptr<grpc::Channel> CreateTracedChannel(
     std::vector<std::unique_ptr<ClientInterceptorFactoryInterface>> more) {
   std::vector<std::unique_ptr<ClientInterceptorFactoryInterface>> list;
   list.reserve(more.size() + 1);
-  list.push_back(MakeClientInterceptorFactory(options));
+  list.push_back(std::make_unique<ClientFactory>(std::move(options), target));
   for (auto& f : more) list.push_back(std::move(f));
   return grpc::experimental::CreateCustomChannelWithInterceptors(
       target, creds, args, std::move(list));
