@@ -15,6 +15,7 @@ class OtlpTestReceiver::Service final : public collector::TraceService::Service 
                       collector::ExportTraceServiceResponse* response) override {
     std::unique_lock<std::mutex> lock(mu);
     ++calls;
+    cv.notify_all();  // WaitForCalls
     metadata.clear();
     for (const auto& [k, v] : ctx->client_metadata())
       metadata.emplace(std::string(k.data(), k.size()),
@@ -98,6 +99,12 @@ bool OtlpTestReceiver::WaitForSpans(size_t n, absl::Duration timeout) {
   std::unique_lock<std::mutex> lock(service_->mu);
   return service_->cv.wait_for(lock, absl::ToChronoNanoseconds(timeout),
                                [&] { return service_->spans.size() >= n; });
+}
+
+bool OtlpTestReceiver::WaitForCalls(int n, absl::Duration timeout) {
+  std::unique_lock<std::mutex> lock(service_->mu);
+  return service_->cv.wait_for(lock, absl::ToChronoNanoseconds(timeout),
+                               [&] { return service_->calls >= n; });
 }
 
 std::vector<ReceivedSpan> OtlpTestReceiver::Spans() {

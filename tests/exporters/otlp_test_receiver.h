@@ -52,6 +52,9 @@ class OtlpTestReceiver {
 
   // WaitForSpans waits until at least `n` spans arrived; false on timeout.
   bool WaitForSpans(size_t n, absl::Duration timeout);
+  // WaitForCalls waits until at least `n` Export calls arrived (held ones
+  // included); false on timeout.
+  bool WaitForCalls(int n, absl::Duration timeout);
   std::vector<ReceivedSpan> Spans();
   int calls();
   // Metadata of the last call (lower-case keys).

@@ -1,0 +1,435 @@
+// The OTLP/gRPC exporter against receivers that misbehave — replies that
+// are not an ExportTraceServiceResponse, garbage partial_success, malformed
+// RetryInfo — and shutdown interrupting an export that a silent receiver
+// would otherwise hold for the whole export timeout.
+
+#include <grpcpp/generic/async_generic_service.h>
+#include <grpcpp/grpcpp.h>
+
+#include <cstdint>
+#include <deque>
+#include <limits>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "absl/time/clock.h"
+#include "gtest/gtest.h"
+#include "traceprop/exporters/otlp_grpc_exporter.h"
+#include "traceprop/spans/processor.h"
+#include "traceprop/spans/provider.h"
+#include "traceprop/tests/exporters/otlp_test_receiver.h"
+
+namespace traceprop {
+namespace {
+
+using testing_support::OtlpTestReceiver;
+
+constexpr char kExportMethod[] =
+    "/opentelemetry.proto.collector.trace.v1.TraceService/Export";
+
+// ---------------------------------------------------------------- encoding
+
+std::string Varint(uint64_t v) {
+  std::string out;
+  while (v >= 0x80) {
+    out += static_cast<char>((v & 0x7f) | 0x80);
+    v >>= 7;
+  }
+  out += static_cast<char>(v);
+  return out;
+}
+std::string VarintField(int number, uint64_t v) {
+  return Varint(static_cast<uint64_t>(number) << 3) + Varint(v);
+}
+std::string BytesField(int number, const std::string& bytes) {
+  return Varint((static_cast<uint64_t>(number) << 3) | 2) +
+         Varint(bytes.size()) + bytes;
+}
+
+// google.rpc.Status{code, details=[Any{type_url, value}]}.
+std::string StatusDetails(int code, const std::string& type_url,
+                          const std::string& value) {
+  return VarintField(1, code) +
+         BytesField(3, BytesField(1, type_url) + BytesField(2, value));
+}
+const std::string kRetryInfoUrl = "type.googleapis.com/google.rpc.RetryInfo";
+// RetryInfo{retry_delay=Duration{seconds, nanos}}.
+std::string RetryInfo(uint64_t seconds, uint64_t nanos) {
+  return BytesField(1, VarintField(1, seconds) + VarintField(2, nanos));
+}
+
+std::vector<std::unique_ptr<SpanData>> Spans(int n) {
+  std::vector<std::unique_ptr<SpanData>> batch;
+  for (int i = 0; i < n; ++i) {
+    auto s = std::make_unique<SpanData>();
+    s->trace_id = *TraceId::FromHex("0af7651916cd43dd8448eb211c80319c");
+    s->span_id = *SpanId::FromHex("b7ad6b71692033" + std::to_string(10 + i));
+    s->name = "span";
+    s->start_unix_nano = 1700000000000000000u;
+    s->end_unix_nano = 1700000000000001234u;
+    batch.push_back(std::move(s));
+  }
+  return batch;
+}
+
+OtlpGrpcExporterOptions Options(const std::string& endpoint) {
+  OtlpGrpcExporterOptions o;
+  o.endpoint = endpoint;
+  o.timeout = absl::Seconds(20);
+  o.initial_backoff = absl::Milliseconds(1);
+  o.max_backoff = absl::Milliseconds(5);
+  return o;
+}
+
+// ---------------------------------------------------------- raw collector
+
+// RawCollector answers every method with scripted raw bytes (or a status):
+// a receiver that speaks gRPC but not OTLP. Replies are used in order; the
+// last one repeats. Thread-safe.
+class RawCollector {
+ public:
+  struct Reply {
+    std::string bytes;  // the response message, sent as is
+    grpc::Status status = grpc::Status::OK;
+  };
+
+  RawCollector() : service_(this) {
+    grpc::ServerBuilder builder;
+    builder.AddListeningPort("127.0.0.1:0", grpc::InsecureServerCredentials(),
+                             &port_);
+    builder.RegisterCallbackGenericService(&service_);
+    server_ = builder.BuildAndStart();
+  }
+  ~RawCollector() { server_->Shutdown(std::chrono::system_clock::now()); }
+
+  std::string endpoint() const {
+    return "http://127.0.0.1:" + std::to_string(port_);
+  }
+  void Script(std::vector<Reply> replies) {
+    std::lock_guard<std::mutex> lock(mu_);
+    replies_.assign(replies.begin(), replies.end());
+  }
+  int calls() {
+    std::lock_guard<std::mutex> lock(mu_);
+    return calls_;
+  }
+  std::string last_method() {
+    std::lock_guard<std::mutex> lock(mu_);
+    return last_method_;
+  }
+
+ private:
+  Reply Next(const std::string& method) {
+    std::lock_guard<std::mutex> lock(mu_);
+    ++calls_;
+    last_method_ = method;
+    if (replies_.empty()) return Reply{};
+    Reply r = replies_.front();
+    if (replies_.size() > 1) replies_.pop_front();
+    return r;
+  }
+
+  class Reactor final : public grpc::ServerGenericBidiReactor {
+   public:
+    Reactor(RawCollector* owner, grpc::GenericCallbackServerContext* ctx)
+        : owner_(owner), method_(ctx->method()) {
+      StartRead(&request_);
+    }
+    void OnReadDone(bool ok) override {
+      if (!ok) {
+        Finish(grpc::Status(grpc::StatusCode::INTERNAL, "no request"));
+        return;
+      }
+      Reply r = owner_->Next(method_);
+      if (!r.status.ok()) {
+        Finish(r.status);
+        return;
+      }
+      grpc::Slice slice(r.bytes);
+      response_ = grpc::ByteBuffer(&slice, 1);
+      StartWriteAndFinish(&response_, grpc::WriteOptions(), grpc::Status::OK);
+    }
+    void OnDone() override { delete this; }
+
+   private:
+    RawCollector* const owner_;
+    const std::string method_;
+    grpc::ByteBuffer request_;
+    grpc::ByteBuffer response_;
+  };
+
+  class Service final : public grpc::CallbackGenericService {
+   public:
+    explicit Service(RawCollector* owner) : owner_(owner) {}
+    grpc::ServerGenericBidiReactor* CreateReactor(
+        grpc::GenericCallbackServerContext* ctx) override {
+      return new Reactor(owner_, ctx);
+    }
+
+   private:
+    RawCollector* const owner_;
+  };
+
+  std::mutex mu_;
+  std::deque<Reply> replies_;
+  int calls_ = 0;
+  std::string last_method_;
+  Service service_;
+  std::unique_ptr<grpc::Server> server_;
+  int port_ = 0;
+};
+
+// ------------------------------------------------ receivers answering garbage
+
+// Bytes that do not parse as an ExportTraceServiceResponse.
+std::vector<std::string> Unparseable() {
+  return {
+      std::string("\xff\xff\xff\xff\xff\xff\xff\xff\xff\xff\xff", 11),
+      std::string("\x0a\x7f", 2),              // field 1, 127 bytes: missing
+      std::string("\x0a\x03\x08\xff\xff", 5),  // truncated varint inside
+      std::string("\x0f", 1),                  // wire type 7 does not exist
+      std::string("\x00", 1),                  // field number 0
+  };
+}
+
+TEST(GarbageReceiver, UnparseableResponseFailsOnceAndIsCounted) {
+  RawCollector collector;
+  OtlpGrpcExporter exporter(Options(collector.endpoint()));
+  int calls = 0;
+  for (const std::string& junk : Unparseable()) {
+    collector.Script({{junk}});
+    EXPECT_EQ(exporter.Export(Spans(2)), ExportResult::kFailure);
+    // Not a code the OTLP specification lists as retryable: one attempt.
+    EXPECT_EQ(collector.calls(), ++calls);
+  }
+  EXPECT_EQ(collector.last_method(), kExportMethod);
+  EXPECT_EQ(exporter.stats()->attempts.load(), Unparseable().size());
+  EXPECT_EQ(exporter.stats()->retries.load(), 0u);
+  EXPECT_EQ(exporter.stats()->failed_spans.load(), 2 * Unparseable().size());
+  EXPECT_EQ(exporter.stats()->exported_spans.load(), 0u);
+}
+
+TEST(GarbageReceiver, ProcessorKeepsWorkingAfterGarbage) {
+  RawCollector collector;
+  // Garbage for the first export, then an empty (valid) response.
+  collector.Script({{Unparseable()[0]}, {""}});
+  auto exporter = std::make_unique<OtlpGrpcExporter>(
+      Options(collector.endpoint()));
+  auto stats = exporter->stats();
+  BatchSpanProcessor processor(std::move(exporter));
+  for (auto& s : Spans(3)) processor.OnEnd(std::move(s));
+  ASSERT_TRUE(processor.ForceFlush(absl::Seconds(30)));
+  EXPECT_EQ(processor.GetStats().export_failures, 3u);
+  for (auto& s : Spans(2)) processor.OnEnd(std::move(s));
+  ASSERT_TRUE(processor.ForceFlush(absl::Seconds(30)));
+  EXPECT_EQ(processor.GetStats().exported, 2u);
+  EXPECT_EQ(stats->exported_spans.load(), 2u);
+  EXPECT_TRUE(processor.Shutdown(absl::Seconds(30)));
+  EXPECT_EQ(collector.calls(), 2);
+}
+
+// Valid responses whose partial_success is nonsense: a negative or huge
+// rejected count, a 64 KiB message of control bytes, unknown fields.
+TEST(GarbageReceiver, GarbagePartialSuccessIsBoundedAndCounted) {
+  const std::string junk_message(64 * 1024, '\x1b');
+  const std::string unknown = VarintField(99, 7) + BytesField(100, "\xff\xfe");
+  auto response = [&](uint64_t rejected) {
+    return BytesField(1, VarintField(1, rejected) +
+                             BytesField(2, junk_message) + unknown) +
+           VarintField(15, 1);
+  };
+  RawCollector collector;
+  collector.Script({
+      {response(static_cast<uint64_t>(int64_t{-1}))},  // negative
+      {response(std::numeric_limits<int64_t>::max())},  // more than sent
+      {response(1)},                                    // plausible
+  });
+  OtlpGrpcExporter exporter(Options(collector.endpoint()));
+  const OtlpExporterStats& stats = *exporter.stats();
+  EXPECT_EQ(exporter.Export(Spans(3)), ExportResult::kSuccess);
+  EXPECT_EQ(stats.rejected_spans.load(), 0u);  // negative: none rejected
+  EXPECT_EQ(stats.exported_spans.load(), 3u);
+  EXPECT_EQ(exporter.Export(Spans(3)), ExportResult::kSuccess);
+  EXPECT_EQ(stats.rejected_spans.load(), 3u);  // capped at the batch
+  EXPECT_EQ(stats.exported_spans.load(), 3u);
+  EXPECT_EQ(exporter.Export(Spans(3)), ExportResult::kSuccess);
+  EXPECT_EQ(stats.rejected_spans.load(), 4u);
+  EXPECT_EQ(stats.exported_spans.load(), 5u);
+  EXPECT_EQ(stats.partial_successes.load(), 3u);
+  EXPECT_EQ(stats.attempts.load(), 3u);  // a partial success is not retried
+}
+
+// UNAVAILABLE is retryable whatever its details say; a malformed or absurd
+// RetryInfo is ignored (our own backoff: 1-5 ms here) — honouring the
+// absurd ones would wait past the 20 s deadline and fail the export.
+TEST(GarbageReceiver, UnavailableWithMalformedRetryInfoIsRetriedOnOurBackoff) {
+  const std::vector<std::string> details = {
+      std::string("\xff\xff\xff", 3),                    // not a Status
+      StatusDetails(14, kRetryInfoUrl, "\xff"),          // value not a RetryInfo
+      StatusDetails(14, kRetryInfoUrl, RetryInfo(uint64_t{1} << 40, 0)),
+      StatusDetails(14, kRetryInfoUrl,
+                    RetryInfo(static_cast<uint64_t>(int64_t{-5}), 0)),
+      StatusDetails(14, kRetryInfoUrl, RetryInfo(0, 2000000000)),  // nanos
+      StatusDetails(14, kRetryInfoUrl,
+                    RetryInfo(0, static_cast<uint64_t>(int64_t{-1}))),
+      StatusDetails(14, kRetryInfoUrl, RetryInfo(1000, 0)).substr(0, 20),
+      StatusDetails(14, "", RetryInfo(1000, 0)),  // no type: not RetryInfo
+  };
+  OtlpTestReceiver receiver;
+  OtlpGrpcExporter exporter(Options(receiver.endpoint()));
+  uint64_t attempts = 0;
+  for (size_t i = 0; i < details.size(); ++i) {
+    SCOPED_TRACE(i);
+    receiver.FailNext(
+        grpc::Status(grpc::StatusCode::UNAVAILABLE, "down", details[i]), 1);
+    const absl::Time start = absl::Now();
+    EXPECT_EQ(exporter.Export(Spans(1)), ExportResult::kSuccess);
+    EXPECT_LT(absl::Now() - start, absl::Seconds(15));
+    attempts += 2;
+    EXPECT_EQ(exporter.stats()->attempts.load(), attempts);
+  }
+  EXPECT_EQ(exporter.stats()->retries.load(), details.size());
+  EXPECT_EQ(receiver.Spans().size(), details.size());
+}
+
+// A well-formed RetryInfo that asks for longer than the export deadline
+// leaves: the exporter gives up at once instead of sleeping past it, and a
+// non-retryable code with a RetryInfo is still not retried.
+TEST(GarbageReceiver, RetryInfoBeyondTheDeadlineOrOnAFinalCodeGivesUp) {
+  OtlpTestReceiver receiver;
+  OtlpGrpcExporter exporter(Options(receiver.endpoint()));
+  receiver.FailNext(grpc::Status(grpc::StatusCode::UNAVAILABLE, "later",
+                                 StatusDetails(14, kRetryInfoUrl,
+                                               RetryInfo(3000, 0))),
+                    1);
+  const absl::Time start = absl::Now();
+  EXPECT_EQ(exporter.Export(Spans(1)), ExportResult::kFailure);
+  EXPECT_LT(absl::Now() - start, absl::Seconds(15));  // not 3000 s
+  EXPECT_EQ(exporter.stats()->attempts.load(), 1u);
+  receiver.FailNext(grpc::Status(grpc::StatusCode::INVALID_ARGUMENT, "no",
+                                 StatusDetails(3, kRetryInfoUrl,
+                                               RetryInfo(0, 1000))),
+                    1);
+  EXPECT_EQ(exporter.Export(Spans(1)), ExportResult::kFailure);
+  EXPECT_EQ(exporter.stats()->attempts.load(), 2u);
+  EXPECT_EQ(exporter.stats()->failed_spans.load(), 2u);
+}
+
+// --------------------------------------------- shutdown interrupts exports
+
+// A receiver that holds every call until released: the export would wait
+// for its full 120 s timeout.
+OtlpGrpcExporterOptions Silent(const OtlpTestReceiver& receiver) {
+  OtlpGrpcExporterOptions o = Options(receiver.endpoint());
+  o.timeout = absl::Seconds(120);
+  return o;
+}
+
+TEST(ShutdownInterrupts, CancelEndsAnExportBlockedOnASilentReceiver) {
+  OtlpTestReceiver receiver;
+  receiver.Hold();
+  OtlpGrpcExporter exporter(Silent(receiver));
+  ExportResult result = ExportResult::kSuccess;
+  std::thread t([&] { result = exporter.Export(Spans(4)); });
+  ASSERT_TRUE(receiver.WaitForCalls(1, absl::Seconds(30)));
+  const absl::Time cancelled = absl::Now();
+  exporter.Cancel();
+  t.join();
+  EXPECT_LT(absl::Now() - cancelled, absl::Seconds(10));  // not 120 s
+  EXPECT_EQ(result, ExportResult::kFailure);
+  EXPECT_EQ(exporter.stats()->failed_spans.load(), 4u);
+  EXPECT_EQ(exporter.stats()->attempts.load(), 1u);  // cancelled: no retry
+  EXPECT_EQ(exporter.Export(Spans(1)), ExportResult::kFailure);  // later ones
+  EXPECT_EQ(receiver.calls(), 1);
+  receiver.Release();
+}
+
+TEST(ShutdownInterrupts, CancelEndsABackoffWait) {
+  OtlpTestReceiver receiver;
+  receiver.FailNext(grpc::Status(grpc::StatusCode::UNAVAILABLE, "down"), 1);
+  OtlpGrpcExporterOptions o = Silent(receiver);
+  o.initial_backoff = o.max_backoff = absl::Seconds(60);  // 30 to 90 s
+  OtlpGrpcExporter exporter(o);
+  ExportResult result = ExportResult::kSuccess;
+  std::thread t([&] { result = exporter.Export(Spans(1)); });
+  ASSERT_TRUE(receiver.WaitForCalls(1, absl::Seconds(30)));
+  const absl::Time cancelled = absl::Now();
+  exporter.Shutdown();
+  t.join();
+  EXPECT_LT(absl::Now() - cancelled, absl::Seconds(10));
+  EXPECT_EQ(result, ExportResult::kFailure);
+  EXPECT_EQ(receiver.calls(), 1);  // the retry never went out
+}
+
+// The processor's Shutdown deadline cancels the export in flight and drops
+// what is still queued: it returns soon after its deadline, and every span
+// is counted once (the interrupted batch as failed, the rest as dropped).
+TEST(ShutdownInterrupts, ProcessorShutdownReturnsByItsDeadline) {
+  OtlpTestReceiver receiver;
+  receiver.Hold();
+  auto exporter = std::make_unique<OtlpGrpcExporter>(Silent(receiver));
+  auto stats = exporter->stats();
+  BatchSpanProcessorOptions bsp;
+  bsp.max_export_batch_size = 10;
+  bsp.schedule_delay = absl::Seconds(60);  // exports start on a full batch
+  bsp.export_timeout = absl::Seconds(120);
+  BatchSpanProcessor processor(std::move(exporter), bsp);
+  for (auto& s : Spans(25)) processor.OnEnd(std::move(s));
+  ASSERT_TRUE(receiver.WaitForCalls(1, absl::Seconds(30)));  // batch 1 held
+  const absl::Time start = absl::Now();
+  EXPECT_FALSE(processor.Shutdown(absl::Milliseconds(300)));
+  const absl::Duration took = absl::Now() - start;
+  EXPECT_GE(took, absl::Milliseconds(300));
+  EXPECT_LT(took, absl::Seconds(10));  // not the 120 s export timeout
+  BatchSpanProcessor::Stats s = processor.GetStats();
+  EXPECT_EQ(s.enqueued, 25u);
+  EXPECT_EQ(s.exported, 0u);
+  EXPECT_EQ(s.export_failures, 10u);  // the batch in flight
+  EXPECT_EQ(s.dropped, 15u);          // never handed to the exporter
+  EXPECT_EQ(stats->failed_spans.load(), 10u);
+  EXPECT_EQ(receiver.calls(), 1);
+  // After Shutdown: dropped and counted.
+  for (auto& sp : Spans(1)) processor.OnEnd(std::move(sp));
+  EXPECT_EQ(processor.GetStats().dropped, 16u);
+  receiver.Release();
+}
+
+TEST(ShutdownInterrupts, ProviderShutdownReturnsByItsDeadline) {
+  OtlpTestReceiver receiver;
+  receiver.Hold();
+  BatchSpanProcessorOptions bsp;
+  bsp.max_export_batch_size = 1;
+  bsp.export_timeout = absl::Seconds(120);
+  TracerProvider provider(TracerProviderOptions{
+      nullptr, std::make_unique<BatchSpanProcessor>(
+                   std::make_unique<OtlpGrpcExporter>(Silent(receiver)), bsp)});
+  { RecordingSpan span = provider.StartSpan("held"); }
+  ASSERT_TRUE(receiver.WaitForCalls(1, absl::Seconds(30)));
+  const absl::Time start = absl::Now();
+  EXPECT_FALSE(provider.Shutdown(absl::Milliseconds(200)));
+  EXPECT_LT(absl::Now() - start, absl::Seconds(10));
+  auto* processor = static_cast<BatchSpanProcessor*>(provider.processor());
+  EXPECT_EQ(processor->GetStats().export_failures, 1u);
+  receiver.Release();
+}
+
+// Shutdown within its deadline still exports everything (no cancel).
+TEST(ShutdownInterrupts, ShutdownInTimeLosesNothing) {
+  OtlpTestReceiver receiver;
+  auto exporter = std::make_unique<OtlpGrpcExporter>(Silent(receiver));
+  BatchSpanProcessorOptions bsp;
+  bsp.max_export_batch_size = 10;
+  bsp.schedule_delay = absl::Seconds(60);
+  BatchSpanProcessor processor(std::move(exporter), bsp);
+  for (auto& s : Spans(25)) processor.OnEnd(std::move(s));
+  EXPECT_TRUE(processor.Shutdown(absl::Seconds(60)));
+  EXPECT_EQ(processor.GetStats().exported, 25u);
+  EXPECT_EQ(processor.GetStats().dropped, 0u);
+  EXPECT_EQ(receiver.Spans().size(), 25u);
+}
+
+}  // namespace
+}  // namespace traceprop
