@@ -278,6 +278,60 @@ TEST_F(RpcSpansTest, UnsampledCallsPropagateAndRecordNothing) {
   EXPECT_EQ(receiver_.Spans().size(), 0u);
 }
 
+std::string Hex(const std::string& bytes) {
+  static const char* kHex = "0123456789abcdef";
+  std::string out;
+  for (unsigned char ch : bytes) {
+    out += kHex[ch >> 4];
+    out += kHex[ch & 15];
+  }
+  return out;
+}
+
+// Ratio sampling over a relay chain: each trace is kept or dropped whole.
+// An unsampled trace still propagates to the last hop (its trace id, the
+// sampled flag off, no threshold) and exports nothing; a sampled one
+// exports all four spans, each carrying the root's ot=th.
+TEST_F(RpcSpansTest, RatioSampledTracesAreAllOrNothingAndStillPropagate) {
+  Install(ParentBasedSampler(TraceIdRatioSampler(0.25)));
+  RelayServer b(nullptr);
+  RelayServer a(b.Channel());
+  auto channel = a.Channel();
+  constexpr int kCalls = 200;
+  std::map<std::string, bool> sampled;  // trace id at B -> sampled flag
+  for (int i = 0; i < kCalls; ++i) {
+    grpc::Status status;
+    EchoResponse resp = CallUnary(channel, "x", &status);
+    ASSERT_TRUE(status.ok()) << status.error_message();
+    ASSERT_TRUE(resp.server_span().valid());
+    const bool on = (resp.server_span().flags() & 1u) != 0;
+    sampled[resp.server_span().trace_id()] = on;
+    EXPECT_EQ(absl::StrContains(resp.server_span().tracestate(), "th:"), on)
+        << resp.server_span().tracestate();
+  }
+  ASSERT_EQ(sampled.size(), size_t{kCalls});  // each call its own root
+  size_t kept = 0;
+  for (const auto& [id, on] : sampled) kept += on;
+  ASSERT_GT(kept, 0u);
+  ASSERT_LT(kept, size_t{kCalls});
+  std::vector<otlp::trace::v1::Span> spans = Collect(4 * kept);
+  std::map<std::string, int> per_trace;
+  std::string th;
+  for (const auto& s : spans) {
+    const std::string id = Hex(s.trace_id());
+    ASSERT_TRUE(sampled.count(id)) << id;
+    EXPECT_TRUE(sampled[id]) << "span of an unsampled trace exported: " << id;
+    ++per_trace[id];
+    const size_t at = s.trace_state().find("th:");
+    ASSERT_NE(at, std::string::npos) << s.trace_state();
+    const std::string mine = s.trace_state().substr(at);
+    if (th.empty()) th = mine;
+    EXPECT_EQ(mine, th);
+  }
+  EXPECT_EQ(per_trace.size(), kept);
+  for (const auto& [id, n] : per_trace) EXPECT_EQ(n, 4) << id;
+}
+
 TEST_F(RpcSpansTest, UntrustedServerRestartsAndLinksTheCaller) {
   ServerOptions options;
   options.trust_incoming = false;
