@@ -1,6 +1,7 @@
 #include "traceprop/tests/exporters/otlp_test_receiver.h"
 
 #include <chrono>
+#include <unordered_set>
 #include <utility>
 
 namespace traceprop {
@@ -31,8 +32,14 @@ class OtlpTestReceiver::Service final : public collector::TraceService::Service 
     }
     for (const auto& rs : request->resource_spans()) {
       for (const auto& ss : rs.scope_spans()) {
-        for (const auto& span : ss.spans())
-          spans.push_back(ReceivedSpan{span, rs.resource(), ss.scope()});
+        for (const auto& span : ss.spans()) {
+          ++received;
+          if (count_only) {
+            span_ids.insert(span.span_id());
+          } else {
+            spans.push_back(ReceivedSpan{span, rs.resource(), ss.scope()});
+          }
+        }
       }
     }
     if (partial) {
@@ -52,6 +59,9 @@ class OtlpTestReceiver::Service final : public collector::TraceService::Service 
   std::string message;
   std::deque<grpc::Status> failures;
   std::vector<ReceivedSpan> spans;
+  bool count_only = false;
+  size_t received = 0;
+  std::unordered_set<std::string> span_ids;  // count_only
   std::multimap<std::string, std::string> metadata;
 };
 
@@ -98,7 +108,22 @@ void OtlpTestReceiver::Release() {
 bool OtlpTestReceiver::WaitForSpans(size_t n, absl::Duration timeout) {
   std::unique_lock<std::mutex> lock(service_->mu);
   return service_->cv.wait_for(lock, absl::ToChronoNanoseconds(timeout),
-                               [&] { return service_->spans.size() >= n; });
+                               [&] { return service_->received >= n; });
+}
+
+void OtlpTestReceiver::CountOnly() {
+  std::lock_guard<std::mutex> lock(service_->mu);
+  service_->count_only = true;
+}
+
+size_t OtlpTestReceiver::SpanCount() {
+  std::lock_guard<std::mutex> lock(service_->mu);
+  return service_->received;
+}
+
+size_t OtlpTestReceiver::DistinctSpanIds() {
+  std::lock_guard<std::mutex> lock(service_->mu);
+  return service_->span_ids.size();
 }
 
 bool OtlpTestReceiver::WaitForCalls(int n, absl::Duration timeout) {

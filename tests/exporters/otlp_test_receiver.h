@@ -50,6 +50,11 @@ class OtlpTestReceiver {
   void Hold();
   void Release();
 
+  // CountOnly makes the receiver count spans and their distinct span ids
+  // instead of storing them (Spans() stays empty): for load tests.
+  void CountOnly();
+  size_t SpanCount();        // spans received, both modes
+  size_t DistinctSpanIds();  // CountOnly mode
   // WaitForSpans waits until at least `n` spans arrived; false on timeout.
   bool WaitForSpans(size_t n, absl::Duration timeout);
   // WaitForCalls waits until at least `n` Export calls arrived (held ones
