@@ -284,11 +284,12 @@ const bool kFixedRegistered = [] {
 // to (up) an in-process receiver on 127.0.0.1 that answers every Export, or
 // (down) 127.0.0.1:1, where nothing listens (every export fails and is
 // retried with backoff; once the queue is full spans are dropped and
-// counted). "off" (no provider) and "discard" (recording, spans discarded
-// without export) are the references, in the same family so that
-// repetitions interleave. The receiver runs on the same machine, so (up)
+// counted); "up_nogzip" is (up) without compression. "off" (no provider)
+// and "discard" (recording, spans discarded without export) are the
+// references, in the same family so that repetitions interleave. The
+// receiver runs on the same machine (pinned: on the same CPU), so (up)
 // includes the CPU it takes from the caller.
-enum Collector { kOff = 0, kDiscard = 1, kUp = 2, kDown = 3 };
+enum Collector { kOff = 0, kDiscard = 1, kUp = 2, kDown = 3, kUpNoGzip = 4 };
 
 // A receiver that answers every call with an empty (valid)
 // ExportTraceServiceResponse without parsing the request; never destroyed.
@@ -335,7 +336,11 @@ int ReceiverPort() {
 }
 
 const char* CollectorName(int c) {
-  return c == kOff ? "off" : c == kDiscard ? "discard" : c == kUp ? "up" : "down";
+  return c == kOff       ? "off"
+         : c == kDiscard ? "discard"
+         : c == kUp      ? "up"
+         : c == kDown    ? "down"
+                         : "up_nogzip";
 }
 
 void BM_UnaryExport(benchmark::State& state) {
@@ -351,8 +356,10 @@ void BM_UnaryExport(benchmark::State& state) {
       exporter = std::make_unique<DiscardExporter>();
     } else {
       traceprop::OtlpGrpcExporterOptions o;
-      o.endpoint = c == kUp ? absl::StrCat("http://127.0.0.1:", ReceiverPort())
-                            : "http://127.0.0.1:1";
+      o.endpoint = c == kDown
+                       ? "http://127.0.0.1:1"
+                       : absl::StrCat("http://127.0.0.1:", ReceiverPort());
+      o.gzip = c != kUpNoGzip;
       auto otlp = std::make_unique<traceprop::OtlpGrpcExporter>(o);
       stats = otlp->stats();
       exporter = std::move(otlp);
@@ -378,7 +385,7 @@ void BM_UnaryExport(benchmark::State& state) {
 }
 BENCHMARK(BM_UnaryExport)
     ->ArgNames({"collector"})
-    ->DenseRange(kOff, kDown)
+    ->DenseRange(kOff, kUpNoGzip)
     ->UseRealTime();
 
 }  // namespace
