@@ -11,12 +11,14 @@
 #include <limits>
 #include <memory>
 #include <mutex>
+#include <random>
 #include <string>
 #include <thread>
 #include <vector>
 
 #include "absl/time/clock.h"
 #include "gtest/gtest.h"
+#include "traceprop/exporters/internal/otlp_proto.h"
 #include "traceprop/exporters/otlp_grpc_exporter.h"
 #include "traceprop/spans/processor.h"
 #include "traceprop/spans/provider.h"
@@ -316,6 +318,94 @@ TEST(GarbageReceiver, RetryInfoBeyondTheDeadlineOrOnAFinalCodeGivesUp) {
   EXPECT_EQ(exporter.Export(Spans(1)), ExportResult::kFailure);
   EXPECT_EQ(exporter.stats()->attempts.load(), 2u);
   EXPECT_EQ(exporter.stats()->failed_spans.load(), 2u);
+}
+
+// --------------------------------------------------- invalid UTF-8 in spans
+
+// OTLP's string fields must be UTF-8; a receiver that checks (protobuf's
+// parsers do, the Collector included) rejects the whole request otherwise,
+// so one bad byte in one span (a method name or a value from the network)
+// would lose the batch. The exporter replaces each invalid byte with U+FFFD.
+TEST(GarbageInput, InvalidUtf8IsReplacedAndTheBatchArrives) {
+  const std::string kBad = "\xef\xbf\xbd";  // U+FFFD
+  OtlpTestReceiver receiver;
+  OtlpGrpcExporterOptions o = Options(receiver.endpoint());
+  o.resource = {{"service.name", std::string("svc\xfe")}};
+  OtlpGrpcExporter exporter(o);
+  std::vector<std::unique_ptr<SpanData>> batch = Spans(2);
+  SpanData& s = *batch[0];
+  s.name = "bad\xff name";
+  s.attributes = {
+      {"k\xc3", std::string("v\xe2\x82")},         // truncated sequences
+      {"overlong", std::string("\xc0\xaf")},       // overlong '/'
+      {"surrogate", std::string("\xed\xa0\x80")},  // UTF-16 surrogate
+      {"too_big", std::string("\xf4\x90\x80\x80")},  // above U+10FFFF
+      {"fine", std::string("\xc3\xa9\xe2\x82\xac\xf0\x9f\x98\x80")},
+  };
+  s.events = {{"\xf5", 1, {{"e", std::string("\x80")}}}};
+  s.status = StatusCode::kError;
+  s.status_message = "boom\xff";
+  ASSERT_EQ(exporter.Export(batch), ExportResult::kSuccess);
+  std::vector<testing_support::ReceivedSpan> got = receiver.Spans();
+  ASSERT_EQ(got.size(), 2u);
+  const auto& span = got[0].span;
+  EXPECT_EQ(span.name(), "bad" + kBad + " name");
+  ASSERT_EQ(span.attributes_size(), 5);
+  EXPECT_EQ(span.attributes(0).key(), "k" + kBad);
+  EXPECT_EQ(span.attributes(0).value().string_value(), "v" + kBad + kBad);
+  EXPECT_EQ(span.attributes(1).value().string_value(), kBad + kBad);
+  EXPECT_EQ(span.attributes(2).value().string_value(), kBad + kBad + kBad);
+  EXPECT_EQ(span.attributes(3).value().string_value(),
+            kBad + kBad + kBad + kBad);
+  EXPECT_EQ(span.attributes(4).value().string_value(),
+            "\xc3\xa9\xe2\x82\xac\xf0\x9f\x98\x80");  // valid: unchanged
+  EXPECT_EQ(span.events(0).name(), kBad);
+  EXPECT_EQ(span.events(0).attributes(0).value().string_value(), kBad);
+  EXPECT_EQ(span.status().message(), "boom" + kBad);
+  EXPECT_EQ(got[0].resource.attributes(0).value().string_value(), "svc" + kBad);
+}
+
+// ValidUtf8 against an independent judge, protobuf's own UTF-8 check when
+// it parses a string field: whatever ValidUtf8 returns parses, for every
+// two-byte input and for random strings over the bytes where UTF-8's
+// boundaries lie; and a well-formed string comes back unchanged.
+TEST(GarbageInput, ValidUtf8OutputAlwaysParses) {
+  namespace common = opentelemetry::proto::common::v1;
+  auto parses = [](const std::string& s) {
+    common::AnyValue v;
+    v.set_string_value(s);
+    std::string wire;
+    if (!v.SerializeToString(&wire)) return false;
+    common::AnyValue back;
+    return back.ParseFromString(wire) && back.string_value() == s;
+  };
+  std::string two(2, '\0');
+  for (int a = 0; a < 256; ++a) {
+    for (int b = 0; b < 256; ++b) {
+      two[0] = static_cast<char>(a);
+      two[1] = static_cast<char>(b);
+      ASSERT_TRUE(parses(internal::ValidUtf8(two))) << a << " " << b;
+    }
+  }
+  const unsigned char kEdges[] = {'a',  0x7f, 0x80, 0x8f, 0x90, 0x9f, 0xa0,
+                                  0xbf, 0xc0, 0xc1, 0xc2, 0xdf, 0xe0, 0xe1,
+                                  0xec, 0xed, 0xee, 0xef, 0xf0, 0xf1, 0xf3,
+                                  0xf4, 0xf5, 0xff};
+  std::mt19937 rng(13);
+  for (int i = 0; i < 100000; ++i) {
+    std::string s(1 + rng() % 6, '\0');
+    for (char& c : s) c = static_cast<char>(kEdges[rng() % sizeof kEdges]);
+    ASSERT_TRUE(parses(internal::ValidUtf8(s))) << i;
+  }
+  for (const std::string& fine :
+       {std::string(""), std::string("plain"), std::string("\xc2\x80"),
+        std::string("\xdf\xbf"), std::string("\xe0\xa0\x80"),
+        std::string("\xed\x9f\xbf"), std::string("\xee\x80\x80"),
+        std::string("\xef\xbf\xbf"), std::string("\xf0\x90\x80\x80"),
+        std::string("\xf4\x8f\xbf\xbf")}) {
+    EXPECT_EQ(internal::ValidUtf8(fine), fine);
+    EXPECT_TRUE(parses(fine));
+  }
 }
 
 // --------------------------------------------- shutdown interrupts exports
