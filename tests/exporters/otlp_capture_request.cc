@@ -1,82 +1,25 @@
 // otlp_capture_request OUT_FILE: runs the real OtlpGrpcExporter (gzip on,
-// as by default) against a capturing receiver — a generic gRPC service
-// that stores the raw ExportTraceServiceRequest bytes it gets and answers
-// an empty (valid) response — and writes those bytes to OUT_FILE. The
+// as by default) against a capturing receiver (RawReceiver: a generic gRPC
+// service that keeps the raw ExportTraceServiceRequest bytes it gets and
+// answers an empty, valid response) and writes those bytes to OUT_FILE. The
 // batch is a fixed pair of spans setting every field the exporter writes;
 // tests/otlp_decode/decode.test.js decodes the file with OpenTelemetry's
 // own generated protobuf definitions and checks each value.
 
-#include <grpcpp/generic/async_generic_service.h>
-#include <grpcpp/grpcpp.h>
-
-#include <condition_variable>
 #include <cstdio>
 #include <fstream>
 #include <memory>
-#include <mutex>
 #include <string>
 #include <vector>
 
 #include "traceprop/exporters/otlp_grpc_exporter.h"
 #include "traceprop/spans/span_data.h"
+#include "traceprop/tests/exporters/otlp_test_receiver.h"
 
 namespace {
 
 using traceprop::Attribute;
 using traceprop::SpanData;
-
-// Captures the first request's bytes; answers every call with "" (an empty
-// ExportTraceServiceResponse).
-class Capture final : public grpc::CallbackGenericService {
- public:
-  grpc::ServerGenericBidiReactor* CreateReactor(
-      grpc::GenericCallbackServerContext* ctx) override {
-    return new Reactor(this, ctx->method());
-  }
-  std::string method;
-  std::string bytes;
-  bool got = false;
-  std::mutex mu;
-
- private:
-  class Reactor final : public grpc::ServerGenericBidiReactor {
-   public:
-    Reactor(Capture* owner, std::string method)
-        : owner_(owner), method_(std::move(method)) {
-      StartRead(&request_);
-    }
-    void OnReadDone(bool ok) override {
-      if (!ok) {
-        Finish(grpc::Status(grpc::StatusCode::INTERNAL, "no request"));
-        return;
-      }
-      std::vector<grpc::Slice> slices;
-      std::string bytes;
-      if (request_.Dump(&slices).ok()) {
-        for (const grpc::Slice& s : slices)
-          bytes.append(reinterpret_cast<const char*>(s.begin()), s.size());
-      }
-      {
-        std::lock_guard<std::mutex> lock(owner_->mu);
-        if (!owner_->got) {
-          owner_->got = true;
-          owner_->method = method_;
-          owner_->bytes = std::move(bytes);
-        }
-      }
-      grpc::Slice empty("");
-      response_ = grpc::ByteBuffer(&empty, 1);
-      StartWriteAndFinish(&response_, grpc::WriteOptions(), grpc::Status::OK);
-    }
-    void OnDone() override { delete this; }
-
-   private:
-    Capture* const owner_;
-    const std::string method_;
-    grpc::ByteBuffer request_;
-    grpc::ByteBuffer response_;
-  };
-};
 
 std::vector<std::unique_ptr<SpanData>> Batch() {
   using traceprop::SpanId;
@@ -144,17 +87,10 @@ int main(int argc, char** argv) {
     std::fprintf(stderr, "usage: %s OUT_FILE\n", argv[0]);
     return 2;
   }
-  Capture capture;
-  int port = 0;
-  grpc::ServerBuilder builder;
-  builder.AddListeningPort("127.0.0.1:0", grpc::InsecureServerCredentials(),
-                           &port);
-  builder.RegisterCallbackGenericService(&capture);
-  std::unique_ptr<grpc::Server> server = builder.BuildAndStart();
-  if (!server) return 1;
+  traceprop::testing_support::RawReceiver receiver;  // answers ""
 
   traceprop::OtlpGrpcExporterOptions o;
-  o.endpoint = "http://127.0.0.1:" + std::to_string(port);
+  o.endpoint = receiver.endpoint();
   o.timeout = absl::Seconds(30);
   o.resource = {{"service.name", std::string("otlp-decode")},
                 {"host.count", int64_t{3}},
@@ -163,23 +99,21 @@ int main(int argc, char** argv) {
   traceprop::OtlpGrpcExporter exporter(o);
   const bool ok =
       exporter.Export(Batch()) == traceprop::ExportResult::kSuccess;
-  server->Shutdown();
-  std::lock_guard<std::mutex> lock(capture.mu);
-  if (!ok || !capture.got) {
+  if (!ok || receiver.calls() != 1) {
     std::fprintf(stderr, "otlp_capture_request: export failed\n");
     return 1;
   }
-  if (capture.method !=
+  if (receiver.last_method() !=
       "/opentelemetry.proto.collector.trace.v1.TraceService/Export") {
     std::fprintf(stderr, "otlp_capture_request: unexpected method %s\n",
-                 capture.method.c_str());
+                 receiver.last_method().c_str());
     return 1;
   }
+  const std::string bytes = receiver.last_request();
   std::ofstream out(argv[1], std::ios::binary);
-  out.write(capture.bytes.data(), static_cast<std::streamsize>(capture.bytes.size()));
+  out.write(bytes.data(), static_cast<std::streamsize>(bytes.size()));
   out.close();
   if (!out) return 1;
-  std::printf("otlp_capture_request: %zu bytes -> %s\n", capture.bytes.size(),
-              argv[1]);
+  std::printf("otlp_capture_request: %zu bytes -> %s\n", bytes.size(), argv[1]);
   return 0;
 }

@@ -3,7 +3,6 @@
 // RetryInfo — and shutdown interrupting an export that a silent receiver
 // would otherwise hold for the whole export timeout.
 
-#include <grpcpp/generic/async_generic_service.h>
 #include <grpcpp/grpcpp.h>
 
 #include <cstdint>
@@ -28,6 +27,7 @@ namespace traceprop {
 namespace {
 
 using testing_support::OtlpTestReceiver;
+using testing_support::RawReceiver;
 
 constexpr char kExportMethod[] =
     "/opentelemetry.proto.collector.trace.v1.TraceService/Export";
@@ -86,104 +86,6 @@ OtlpGrpcExporterOptions Options(const std::string& endpoint) {
   return o;
 }
 
-// ---------------------------------------------------------- raw collector
-
-// RawCollector answers every method with scripted raw bytes (or a status):
-// a receiver that speaks gRPC but not OTLP. Replies are used in order; the
-// last one repeats. Thread-safe.
-class RawCollector {
- public:
-  struct Reply {
-    std::string bytes;  // the response message, sent as is
-    grpc::Status status = grpc::Status::OK;
-  };
-
-  RawCollector() : service_(this) {
-    grpc::ServerBuilder builder;
-    builder.AddListeningPort("127.0.0.1:0", grpc::InsecureServerCredentials(),
-                             &port_);
-    builder.RegisterCallbackGenericService(&service_);
-    server_ = builder.BuildAndStart();
-  }
-  ~RawCollector() { server_->Shutdown(std::chrono::system_clock::now()); }
-
-  std::string endpoint() const {
-    return "http://127.0.0.1:" + std::to_string(port_);
-  }
-  void Script(std::vector<Reply> replies) {
-    std::lock_guard<std::mutex> lock(mu_);
-    replies_.assign(replies.begin(), replies.end());
-  }
-  int calls() {
-    std::lock_guard<std::mutex> lock(mu_);
-    return calls_;
-  }
-  std::string last_method() {
-    std::lock_guard<std::mutex> lock(mu_);
-    return last_method_;
-  }
-
- private:
-  Reply Next(const std::string& method) {
-    std::lock_guard<std::mutex> lock(mu_);
-    ++calls_;
-    last_method_ = method;
-    if (replies_.empty()) return Reply{};
-    Reply r = replies_.front();
-    if (replies_.size() > 1) replies_.pop_front();
-    return r;
-  }
-
-  class Reactor final : public grpc::ServerGenericBidiReactor {
-   public:
-    Reactor(RawCollector* owner, grpc::GenericCallbackServerContext* ctx)
-        : owner_(owner), method_(ctx->method()) {
-      StartRead(&request_);
-    }
-    void OnReadDone(bool ok) override {
-      if (!ok) {
-        Finish(grpc::Status(grpc::StatusCode::INTERNAL, "no request"));
-        return;
-      }
-      Reply r = owner_->Next(method_);
-      if (!r.status.ok()) {
-        Finish(r.status);
-        return;
-      }
-      grpc::Slice slice(r.bytes);
-      response_ = grpc::ByteBuffer(&slice, 1);
-      StartWriteAndFinish(&response_, grpc::WriteOptions(), grpc::Status::OK);
-    }
-    void OnDone() override { delete this; }
-
-   private:
-    RawCollector* const owner_;
-    const std::string method_;
-    grpc::ByteBuffer request_;
-    grpc::ByteBuffer response_;
-  };
-
-  class Service final : public grpc::CallbackGenericService {
-   public:
-    explicit Service(RawCollector* owner) : owner_(owner) {}
-    grpc::ServerGenericBidiReactor* CreateReactor(
-        grpc::GenericCallbackServerContext* ctx) override {
-      return new Reactor(owner_, ctx);
-    }
-
-   private:
-    RawCollector* const owner_;
-  };
-
-  std::mutex mu_;
-  std::deque<Reply> replies_;
-  int calls_ = 0;
-  std::string last_method_;
-  Service service_;
-  std::unique_ptr<grpc::Server> server_;
-  int port_ = 0;
-};
-
 // ------------------------------------------------ receivers answering garbage
 
 // Bytes that do not parse as an ExportTraceServiceResponse.
@@ -198,7 +100,7 @@ std::vector<std::string> Unparseable() {
 }
 
 TEST(GarbageReceiver, UnparseableResponseFailsOnceAndIsCounted) {
-  RawCollector collector;
+  RawReceiver collector;
   OtlpGrpcExporter exporter(Options(collector.endpoint()));
   int calls = 0;
   for (const std::string& junk : Unparseable()) {
@@ -215,7 +117,7 @@ TEST(GarbageReceiver, UnparseableResponseFailsOnceAndIsCounted) {
 }
 
 TEST(GarbageReceiver, ProcessorKeepsWorkingAfterGarbage) {
-  RawCollector collector;
+  RawReceiver collector;
   // Garbage for the first export, then an empty (valid) response.
   collector.Script({{Unparseable()[0]}, {""}});
   auto exporter = std::make_unique<OtlpGrpcExporter>(
@@ -243,7 +145,7 @@ TEST(GarbageReceiver, GarbagePartialSuccessIsBoundedAndCounted) {
                              BytesField(2, junk_message) + unknown) +
            VarintField(15, 1);
   };
-  RawCollector collector;
+  RawReceiver collector;
   collector.Script({
       {response(static_cast<uint64_t>(int64_t{-1}))},  // negative
       {response(std::numeric_limits<int64_t>::max())},  // more than sent

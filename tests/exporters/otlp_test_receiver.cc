@@ -1,5 +1,7 @@
 #include "traceprop/tests/exporters/otlp_test_receiver.h"
 
+#include <grpcpp/generic/async_generic_service.h>
+
 #include <chrono>
 #include <unordered_set>
 #include <utility>
@@ -145,6 +147,97 @@ int OtlpTestReceiver::calls() {
 std::multimap<std::string, std::string> OtlpTestReceiver::LastMetadata() {
   std::lock_guard<std::mutex> lock(service_->mu);
   return service_->metadata;
+}
+
+class RawReceiver::Reactor final : public grpc::ServerGenericBidiReactor {
+ public:
+  Reactor(RawReceiver* owner, grpc::GenericCallbackServerContext* ctx)
+      : owner_(owner), method_(ctx->method()) {
+    StartRead(&request_);
+  }
+  void OnReadDone(bool ok) override {
+    if (!ok) {
+      Finish(grpc::Status(grpc::StatusCode::INTERNAL, "no request"));
+      return;
+    }
+    std::string bytes;
+    std::vector<grpc::Slice> slices;
+    if (request_.Dump(&slices).ok()) {
+      for (const grpc::Slice& s : slices)
+        bytes.append(reinterpret_cast<const char*>(s.begin()), s.size());
+    }
+    Reply r = owner_->Next(method_, std::move(bytes));
+    if (!r.status.ok()) {
+      Finish(r.status);
+      return;
+    }
+    grpc::Slice slice(r.bytes);
+    response_ = grpc::ByteBuffer(&slice, 1);
+    StartWriteAndFinish(&response_, grpc::WriteOptions(), grpc::Status::OK);
+  }
+  void OnDone() override { delete this; }
+
+ private:
+  RawReceiver* const owner_;
+  const std::string method_;
+  grpc::ByteBuffer request_;
+  grpc::ByteBuffer response_;
+};
+
+class RawReceiver::Service final : public grpc::CallbackGenericService {
+ public:
+  explicit Service(RawReceiver* owner) : owner_(owner) {}
+  grpc::ServerGenericBidiReactor* CreateReactor(
+      grpc::GenericCallbackServerContext* ctx) override {
+    return new Reactor(owner_, ctx);
+  }
+
+ private:
+  RawReceiver* const owner_;
+};
+
+RawReceiver::RawReceiver() : service_(std::make_unique<Service>(this)) {
+  grpc::ServerBuilder builder;
+  builder.AddListeningPort("127.0.0.1:0", grpc::InsecureServerCredentials(),
+                           &port_);
+  builder.RegisterCallbackGenericService(service_.get());
+  server_ = builder.BuildAndStart();
+}
+
+RawReceiver::~RawReceiver() {
+  if (server_) server_->Shutdown(std::chrono::system_clock::now());
+}
+
+void RawReceiver::Script(std::vector<Reply> replies) {
+  std::lock_guard<std::mutex> lock(mu_);
+  replies_.assign(replies.begin(), replies.end());
+}
+
+int RawReceiver::calls() {
+  std::lock_guard<std::mutex> lock(mu_);
+  return calls_;
+}
+
+std::string RawReceiver::last_method() {
+  std::lock_guard<std::mutex> lock(mu_);
+  return last_method_;
+}
+
+std::string RawReceiver::last_request() {
+  std::lock_guard<std::mutex> lock(mu_);
+  return last_request_;
+}
+
+RawReceiver::Reply RawReceiver::Next(const std::string& method,
+                                     std::string request) {
+  std::lock_guard<std::mutex> lock(mu_);
+  ++calls_;
+  last_method_ = method;
+  last_request_ = std::move(request);
+  if (replies_.empty()) return Reply{};
+  Reply r = replies_.front();
+  if (replies_.size() > 1) replies_.pop_front();
+  return r;
 }
 
 }  // namespace testing_support
