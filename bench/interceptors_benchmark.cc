@@ -15,6 +15,7 @@
 // variant runs its calls under a current context and its handler reads
 // Current(), so the variants differ only by the interceptors.
 
+#include <grpcpp/generic/async_generic_service.h>
 #include <grpcpp/generic/generic_stub.h>
 #include <grpcpp/grpcpp.h>
 #include <grpcpp/impl/client_unary_call.h>
@@ -30,6 +31,7 @@
 #include "absl/strings/str_cat.h"
 #include "benchmark/benchmark.h"
 #include "traceprop/context/current.h"
+#include "traceprop/exporters/otlp_grpc_exporter.h"
 #include "traceprop/interceptors/tracing.h"
 #include "traceprop/spans/provider.h"
 
@@ -274,5 +276,116 @@ const bool kFixedRegistered = [] {
   }
   return true;
 }();
+
+// ------------------------------------------------------------ export on
+// BM_UnaryExport/<collector>: the in-process unary call with traceprop's
+// interceptors, recording on, and the spans really exported over OTLP/gRPC
+// (OtlpGrpcExporter, default options: gzip, BatchSpanProcessor defaults),
+// to (up) an in-process receiver on 127.0.0.1 that answers every Export, or
+// (down) 127.0.0.1:1, where nothing listens (every export fails and is
+// retried with backoff; once the queue is full spans are dropped and
+// counted); "up_nogzip" is (up) without compression. "off" (no provider)
+// and "discard" (recording, spans discarded without export) are the
+// references, in the same family so that repetitions interleave. The
+// receiver runs on the same machine (pinned: on the same CPU), so (up)
+// includes the CPU it takes from the caller.
+enum Collector { kOff = 0, kDiscard = 1, kUp = 2, kDown = 3, kUpNoGzip = 4 };
+
+// A receiver that answers every call with an empty (valid)
+// ExportTraceServiceResponse without parsing the request; never destroyed.
+class AnswerEverything final : public grpc::CallbackGenericService {
+ public:
+  grpc::ServerGenericBidiReactor* CreateReactor(
+      grpc::GenericCallbackServerContext*) override {
+    return new Reactor;
+  }
+
+ private:
+  class Reactor final : public grpc::ServerGenericBidiReactor {
+   public:
+    Reactor() { StartRead(&request_); }
+    void OnReadDone(bool ok) override {
+      if (!ok) {
+        Finish(grpc::Status::OK);
+        return;
+      }
+      grpc::Slice empty("");
+      response_ = grpc::ByteBuffer(&empty, 1);
+      StartWriteAndFinish(&response_, grpc::WriteOptions(), grpc::Status::OK);
+    }
+    void OnDone() override { delete this; }
+
+   private:
+    grpc::ByteBuffer request_;
+    grpc::ByteBuffer response_;
+  };
+};
+
+int ReceiverPort() {
+  static const int port = [] {
+    auto* service = new AnswerEverything;
+    int p = 0;
+    grpc::ServerBuilder builder;
+    builder.AddListeningPort("127.0.0.1:0", grpc::InsecureServerCredentials(),
+                             &p);
+    builder.RegisterCallbackGenericService(service);
+    builder.BuildAndStart().release();  // lives until exit
+    return p;
+  }();
+  return port;
+}
+
+const char* CollectorName(int c) {
+  return c == kOff       ? "off"
+         : c == kDiscard ? "discard"
+         : c == kUp      ? "up"
+         : c == kDown    ? "down"
+                         : "up_nogzip";
+}
+
+void BM_UnaryExport(benchmark::State& state) {
+  const auto c = static_cast<Collector>(state.range(0));
+  grpc::Channel* channel = Get(kRecording).channel[kInProcess].get();
+  const grpc::ByteBuffer req = Request();
+  std::shared_ptr<traceprop::TracerProvider> provider;
+  std::shared_ptr<const traceprop::OtlpExporterStats> stats;
+  traceprop::BatchSpanProcessor* processor = nullptr;
+  if (c != kOff) {
+    std::unique_ptr<traceprop::SpanExporter> exporter;
+    if (c == kDiscard) {
+      exporter = std::make_unique<DiscardExporter>();
+    } else {
+      traceprop::OtlpGrpcExporterOptions o;
+      o.endpoint = c == kDown
+                       ? "http://127.0.0.1:1"
+                       : absl::StrCat("http://127.0.0.1:", ReceiverPort());
+      o.gzip = c != kUpNoGzip;
+      auto otlp = std::make_unique<traceprop::OtlpGrpcExporter>(o);
+      stats = otlp->stats();
+      exporter = std::move(otlp);
+    }
+    auto owned =
+        std::make_unique<traceprop::BatchSpanProcessor>(std::move(exporter));
+    processor = owned.get();
+    provider = std::make_shared<traceprop::TracerProvider>(
+        traceprop::TracerProviderOptions{nullptr, std::move(owned)});
+    traceprop::InstallTracerProvider(provider);
+  }
+  traceprop::ContextScope scope(traceprop::TraceContext::NewRoot());
+  for (auto _ : state) Call(channel, req);
+  if (provider != nullptr) {
+    traceprop::InstallTracerProvider(nullptr);
+    provider->Shutdown(absl::Seconds(1));  // cancels a stuck export
+    const traceprop::BatchSpanProcessor::Stats s = processor->GetStats();
+    state.counters["dropped"] = static_cast<double>(s.dropped);
+    state.counters["exported"] = static_cast<double>(
+        stats ? stats->exported_spans.load() : s.exported);
+  }
+  state.SetLabel(CollectorName(c));
+}
+BENCHMARK(BM_UnaryExport)
+    ->ArgNames({"collector"})
+    ->DenseRange(kOff, kUpNoGzip)
+    ->UseRealTime();
 
 }  // namespace

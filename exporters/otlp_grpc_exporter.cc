@@ -155,6 +155,9 @@ struct OtlpGrpcExporter::Impl {
   std::mutex mu;
   std::condition_variable cv;
   bool shut_down = false;  // guarded by mu
+  // The attempt in flight, for Cancel's TryCancel; guarded by mu, set and
+  // cleared by the export thread around the RPC.
+  grpc::ClientContext* active = nullptr;
 
   void Warn(const std::string& line) {
     const absl::Time now = absl::Now();
@@ -173,6 +176,14 @@ struct OtlpGrpcExporter::Impl {
   bool IsShutDown() {
     std::lock_guard<std::mutex> lock(mu);
     return shut_down;
+  }
+  // Publishes `ctx` as the attempt in flight (null: none); false (and
+  // nothing published) after Shutdown/Cancel.
+  bool SetActive(grpc::ClientContext* ctx) {
+    std::lock_guard<std::mutex> lock(mu);
+    if (ctx != nullptr && shut_down) return false;
+    active = ctx;
+    return true;
   }
 };
 
@@ -245,10 +256,15 @@ OtlpGrpcExporter::OtlpGrpcExporter(OtlpGrpcExporterOptions options)
 
 OtlpGrpcExporter::~OtlpGrpcExporter() = default;
 
-void OtlpGrpcExporter::Shutdown() {
+void OtlpGrpcExporter::Shutdown() { Cancel(); }
+
+void OtlpGrpcExporter::Cancel() {
   {
     std::lock_guard<std::mutex> lock(impl_->mu);
     impl_->shut_down = true;
+    // Under mu: the export thread clears `active` (under mu) before its
+    // ClientContext goes away.
+    if (impl_->active != nullptr) impl_->active->TryCancel();
   }
   impl_->cv.notify_all();
 }
@@ -273,9 +289,14 @@ ExportResult OtlpGrpcExporter::Export(
     if (m.options.gzip) ctx.set_compression_algorithm(GRPC_COMPRESS_GZIP);
     for (const auto& [k, v] : m.headers) ctx.AddMetadata(k, v);
     collector::ExportTraceServiceResponse response;
+    if (!m.SetActive(&ctx)) {  // cancelled between attempts
+      status = grpc::Status(grpc::StatusCode::CANCELLED, "exporter cancelled");
+      break;
+    }
     stats.attempts.fetch_add(1, std::memory_order_relaxed);
     if (attempt > 1) stats.retries.fetch_add(1, std::memory_order_relaxed);
     status = m.stub->Export(&ctx, request, &response);
+    m.SetActive(nullptr);
     if (status.ok()) {
       uint64_t rejected = 0;
       if (response.has_partial_success()) {

@@ -75,9 +75,11 @@ struct OtlpExporterStats {
 };
 
 // OtlpGrpcExporter: see the file comment. Export and Shutdown are called by
-// one thread at a time (the processor's); Shutdown may also be called from
-// another thread to interrupt a backoff wait. Bad options never crash: an
-// unusable endpoint makes every export fail (counted).
+// one thread at a time (the processor's); Cancel and Shutdown may also be
+// called from another thread to interrupt an export: the RPC in flight is
+// cancelled (grpc::ClientContext::TryCancel) and a backoff wait ends. Bad
+// options never crash: an unusable endpoint makes every export fail
+// (counted).
 class OtlpGrpcExporter final : public SpanExporter {
  public:
   explicit OtlpGrpcExporter(OtlpGrpcExporterOptions options);
@@ -85,8 +87,11 @@ class OtlpGrpcExporter final : public SpanExporter {
 
   ExportResult Export(
       const std::vector<std::unique_ptr<SpanData>>& batch) override;
-  // Shutdown interrupts a backoff wait; later exports fail at once.
+  // Shutdown and Cancel interrupt an export in flight (its RPC and its
+  // backoff wait); that export and every later one fail (counted in
+  // failed_spans). Thread-safe, idempotent.
   void Shutdown() override;
+  void Cancel() override;
 
   // stats are shared: readable after the processor destroyed the exporter.
   std::shared_ptr<const OtlpExporterStats> stats() const { return stats_; }

@@ -13,26 +13,6 @@
 namespace traceprop {
 namespace {
 
-// Length of the valid UTF-8 sequence starting at s[i], or 0.
-size_t Utf8Length(const std::string& s, size_t i) {
-  const auto c = static_cast<unsigned char>(s[i]);
-  size_t n;
-  if (c >= 0xc2 && c <= 0xdf) {
-    n = 2;
-  } else if (c >= 0xe0 && c <= 0xef) {
-    n = 3;
-  } else if (c >= 0xf0 && c <= 0xf4) {
-    n = 4;
-  } else {
-    return 0;
-  }
-  if (i + n > s.size()) return 0;
-  for (size_t k = 1; k < n; ++k) {
-    if ((static_cast<unsigned char>(s[i + k]) & 0xc0) != 0x80) return 0;
-  }
-  return n;
-}
-
 // AppendString appends `s` as a JSON string. Bytes that are not valid
 // UTF-8 are written as the code points of the same value (Latin-1), so the
 // line is always valid JSON.
@@ -52,7 +32,7 @@ void AppendString(std::string& out, const std::string& s) {
       absl::StrAppendFormat(&out, "\\u%04x", c);
     } else if (c < 0x80) {
       out += static_cast<char>(c);
-    } else if (size_t n = Utf8Length(s, i)) {
+    } else if (size_t n = internal::Utf8Length(s, i)) {
       out.append(s, i, n);
       i += n - 1;
     } else {

@@ -7,6 +7,8 @@
 
 #include <algorithm>
 #include <atomic>
+#include <optional>
+#include <string>
 #include <typeinfo>
 #include <utility>
 
@@ -15,10 +17,11 @@
 #include "traceprop/context/current.h"
 #include "traceprop/context/traceparent.h"
 #include "traceprop/interceptors/internal/call_claims.h"
-#include "traceprop/interceptors/internal/metadata_carrier.h"
-#include "traceprop/interceptors/internal/server_setup_checks.h"
-#include "traceprop/interceptors/internal/rpc_spans.h"
 #include "traceprop/interceptors/internal/grpc_private.h"
+#include "traceprop/interceptors/internal/metadata_carrier.h"
+#include "traceprop/interceptors/internal/rpc_spans.h"
+#include "traceprop/interceptors/internal/server_address.h"
+#include "traceprop/interceptors/internal/server_setup_checks.h"
 #include "traceprop/interceptors/internal/tsan_annotations.h"
 
 namespace traceprop {
@@ -151,9 +154,10 @@ void ReleaseBatch(InterceptorBatchMethods* methods, const Interceptor* self,
 
 class ClientInterceptor final : public Interceptor {
  public:
-  ClientInterceptor(TraceContext call, ClientRpcInfo* info, const Plan* plan)
+  ClientInterceptor(TraceContext call, ClientRpcInfo* info, const Plan* plan,
+                    const internal::ServerAddress* server)
       : call_(std::move(call)), info_(info), plan_(plan) {
-    span_.StartClient(call_, info->method());  // records if sampled
+    span_.StartClient(call_, info->method(), server);  // records if sampled
     internal::TsanRelease(this);
   }
   ~ClientInterceptor() override { internal::TsanAcquire(this); }
@@ -219,6 +223,11 @@ class ClientFactory final : public ClientInterceptorFactoryInterface {
  public:
   explicit ClientFactory(ClientOptions options)
       : options_(std::move(options)), plan_(ResolvePlan(options_.propagator)) {}
+  // With the channel's target: CLIENT spans record server.address/port.
+  ClientFactory(ClientOptions options, const std::string& target)
+      : ClientFactory(std::move(options)) {
+    server_ = internal::ParseServerAddress(target);
+  }
 
   // Runs on the calling thread, when the call object is created.
   Interceptor* CreateClientInterceptor(ClientRpcInfo* info) override {
@@ -233,12 +242,14 @@ class ClientFactory final : public ClientInterceptorFactoryInterface {
     if (call.baggage() != current.baggage()) {
       call = call.WithBaggage(current.baggage());
     }
-    return new ClientInterceptor(std::move(call), info, &plan_);
+    return new ClientInterceptor(std::move(call), info, &plan_,
+                                 server_ ? &*server_ : nullptr);
   }
 
  private:
   const ClientOptions options_;
   const Plan plan_;
+  std::optional<internal::ServerAddress> server_;  // from the target
 };
 
 // ---------------------------------------------------------------- server
@@ -499,7 +510,7 @@ std::shared_ptr<grpc::Channel> CreateTracedChannel(
     std::vector<std::unique_ptr<ClientInterceptorFactoryInterface>> more) {
   std::vector<std::unique_ptr<ClientInterceptorFactoryInterface>> list;
   list.reserve(more.size() + 1);
-  list.push_back(MakeClientInterceptorFactory(options));
+  list.push_back(std::make_unique<ClientFactory>(std::move(options), target));
   for (auto& f : more) list.push_back(std::move(f));
   return grpc::experimental::CreateCustomChannelWithInterceptors(
       target, creds, args, std::move(list));

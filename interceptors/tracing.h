@@ -225,7 +225,10 @@ MakeServerInterceptorFactory(ServerOptions options = {});
 // CreateTracedChannel creates a channel like grpc::CreateCustomChannel whose
 // calls carry the trace (MakeClientInterceptorFactory(options)), followed by
 // the application's own interceptors `more` in order (they see our headers
-// in PRE_SEND_INITIAL_METADATA). Thread-safe.
+// in PRE_SEND_INITIAL_METADATA). Its CLIENT spans record `server.address`
+// and `server.port` parsed from `target` ("host:port", "ipv4:1.2.3.4:80",
+// "ipv6:[::1]:80", "dns:///host:port"; "unix:/path" has no port; a
+// malformed target records neither). Thread-safe.
 std::shared_ptr<grpc::Channel> CreateTracedChannel(
     const std::string& target,
     const std::shared_ptr<grpc::ChannelCredentials>& creds,

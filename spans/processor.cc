@@ -80,10 +80,21 @@ bool BatchSpanProcessor::Shutdown(absl::Duration timeout) {
     wake_.notify_one();
     flushed = flushed_.wait_for(lock, absl::ToChronoNanoseconds(timeout),
                                 [&] { return flush_done_ >= mine; });
+    if (!flushed) abandon_ = true;  // the worker drops what is still queued
   }
-  // The worker exits after its last drain; the exporter bounds each export
-  // by its own deadline, so this join is bounded too.
+  // Past the deadline: interrupt the export in flight (a receiver that
+  // never answers would otherwise hold us for the exporter's timeout).
+  if (!flushed && exporter_ != nullptr) exporter_->Cancel();
+  // The worker exits after its last drain, which Cancel (or else the
+  // exporter's own deadline) bounds.
   worker_.join();
+  {
+    // A span that raced past OnEnd's shut_down_ check after the worker's
+    // last drain: count it rather than lose it silently.
+    std::lock_guard<std::mutex> lock(mu_);
+    dropped_.fetch_add(queue_.size(), std::memory_order_relaxed);
+    queue_.clear();
+  }
   if (exporter_ != nullptr) exporter_->Shutdown();
   ReportDrops();
   return flushed;
@@ -112,6 +123,16 @@ void BatchSpanProcessor::Run() {
     const uint64_t flush_target = flush_requested_;
     const bool stop = stopping_;
     while (!queue_.empty()) {
+      if (abandon_) {
+        // Shutdown's deadline passed: no more exports, count the rest.
+        std::deque<std::unique_ptr<SpanData>> rest;
+        rest.swap(queue_);
+        dropped_.fetch_add(rest.size(), std::memory_order_relaxed);
+        lock.unlock();
+        rest.clear();
+        lock.lock();
+        continue;
+      }
       std::vector<std::unique_ptr<SpanData>> batch;
       size_t n = std::min(queue_.size(), options_.max_export_batch_size);
       batch.reserve(n);

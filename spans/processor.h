@@ -41,9 +41,9 @@ enum class ExportResult {
 };
 
 // SpanExporter sends batches of spans somewhere. Export and Shutdown are
-// called from one thread at a time (the processor's); ForceFlush may be
-// called concurrently with Export. Implementations bound every call by
-// their own deadline.
+// called from one thread at a time (the processor's); Cancel may be called
+// from any thread, concurrently with Export. Implementations bound every
+// call by their own deadline.
 class SpanExporter {
  public:
   virtual ~SpanExporter() = default;
@@ -55,6 +55,13 @@ class SpanExporter {
 
   // Shutdown releases resources; Export is not called afterwards.
   virtual void Shutdown() {}
+
+  // Cancel makes an Export in progress return promptly (kFailure), and
+  // every later one fail at once: a processor whose Shutdown deadline
+  // passed calls it so that a slow or silent receiver cannot hold the
+  // process. Thread-safe, idempotent. The default does nothing (the export
+  // then ends at the exporter's own deadline).
+  virtual void Cancel() {}
 };
 
 // SpanProcessor receives every ended span of a provider. Thread-safe.
@@ -73,6 +80,10 @@ class SpanProcessor {
   // Shutdown flushes (bounded by `timeout`), stops, and shuts the exporter
   // down; spans ended afterwards are dropped and counted. Idempotent; false
   // when the flush did not complete.
+  // BatchSpanProcessor: when `timeout` passes first, the export in flight
+  // is cancelled (SpanExporter::Cancel; its spans count as export_failures)
+  // and spans still queued are dropped (counted), so Shutdown returns soon
+  // after `timeout` even when the receiver never answers.
   virtual bool Shutdown(absl::Duration timeout) = 0;
 };
 
@@ -93,10 +104,14 @@ class BatchSpanProcessor final : public SpanProcessor {
  public:
   using Options = BatchSpanProcessorOptions;
 
-  // Stats are cumulative counts since construction.
+  // Stats are cumulative counts since construction. Once Shutdown has
+  // returned, every span handed to OnEnd is in exactly one of dropped,
+  // exported and export_failures.
   struct Stats {
-    uint64_t enqueued = 0;         // accepted into the queue
-    uint64_t dropped = 0;          // queue full, or after Shutdown
+    uint64_t enqueued = 0;  // accepted into the queue
+    // never handed to the exporter: queue full, ended after Shutdown, or
+    // still queued when Shutdown's deadline passed
+    uint64_t dropped = 0;
     uint64_t exported = 0;         // in batches the exporter accepted
     uint64_t export_failures = 0;  // spans in batches that failed
   };
@@ -137,6 +152,7 @@ class BatchSpanProcessor final : public SpanProcessor {
   uint64_t flush_requested_ ABSL_GUARDED_BY(mu_) = 0;
   uint64_t flush_done_ ABSL_GUARDED_BY(mu_) = 0;
   bool stopping_ ABSL_GUARDED_BY(mu_) = false;
+  bool abandon_ ABSL_GUARDED_BY(mu_) = false;  // Shutdown's deadline passed
   std::atomic<bool> shut_down_{false};
   std::mutex shutdown_mu_;  // serialises Shutdown callers (join once)
 

@@ -1,7 +1,8 @@
 // examples/relay/example_tracing.h — span export for the example programs
 // (not part of the library): InstallTracingFromEnv when the environment
-// asks for it, and a flush bounded by the shutdown grace period (and, with
-// an unreachable collector, by the export timeout: see InstallTracing).
+// asks for it, and a flush bounded by the shutdown grace period (an export
+// still in flight at the deadline is cancelled: a collector that is down or
+// silent cannot hold up the exit).
 //
 //   auto tracing = traceprop_examples::InstallTracing(name);  // first thing
 //   ...                                        // serve; SIGTERM; Shutdown
@@ -35,14 +36,7 @@ namespace traceprop_examples {
 // nothing is installed and the program propagates exactly as before (one
 // atomic load per call). OTEL_SDK_DISABLED=true also installs nothing.
 //
-// It is InstallTracingFromEnv(name) spelled out, with one change: unless
-// OTEL_EXPORTER_OTLP_[TRACES_]TIMEOUT is set, an OTLP export gives up after
-// kExportTimeout instead of the SDK's 10 s. The flush at exit waits for the
-// export in progress and the last one, so with an unreachable collector
-// this is what keeps a SIGTERM'd server's exit near its grace period.
 // Returns the provider to flush at exit, or null.
-inline constexpr absl::Duration kExportTimeout = absl::Seconds(1);
-
 inline std::shared_ptr<traceprop::TracerProvider> InstallTracing(
     const std::string& name) {
   auto set = [](const char* var) {
@@ -54,25 +48,18 @@ inline std::shared_ptr<traceprop::TracerProvider> InstallTracing(
       !set("OTEL_TRACES_EXPORTER") && !set("TRACEPROP_OTLP_JSON_FILE")) {
     return nullptr;
   }
-  traceprop::TracingConfig config = traceprop::TracingConfigFromEnv(name);
-  if (!set("OTEL_EXPORTER_OTLP_TIMEOUT") &&
-      !set("OTEL_EXPORTER_OTLP_TRACES_TIMEOUT")) {
-    config.otlp.timeout = kExportTimeout;
-  }
-  std::shared_ptr<traceprop::TracerProvider> provider =
-      traceprop::MakeTracerProvider(std::move(config));
-  if (provider) traceprop::InstallTracerProvider(provider);
-  return provider;
+  return traceprop::InstallTracingFromEnv(name);
 }
 
 // FlushTracing exports what is still queued and stops the provider. It
 // lets the queue drain until `deadline` (the end of the shutdown grace
 // period) but at least for `floor`, so that the spans of the last calls get
-// a chance even when in-flight calls used the whole grace period; an export
-// already under way is awaited up to the export timeout (1 s here, see
-// InstallTracing), so the exit comes at most about that much later. Call it after the server
-// has shut down: the last calls' spans end when their calls end. No-op for
-// a null provider.
+// a chance even when in-flight calls used the whole grace period; at the
+// deadline the export in flight is cancelled and what is still queued is
+// dropped (BatchSpanProcessor::Shutdown), so an unreachable or silent
+// collector cannot hold up the exit. Call it after the server has shut
+// down: the last calls' spans end when their calls end. No-op for a null
+// provider.
 inline void FlushTracing(
     const std::shared_ptr<traceprop::TracerProvider>& tracing,
     std::chrono::system_clock::time_point deadline,

@@ -18,7 +18,7 @@ void FillAttributes(const std::vector<Attribute>& attributes,
   out->Reserve(static_cast<int>(attributes.size()));
   for (const Attribute& a : attributes) {
     common::KeyValue* kv = out->Add();
-    kv->set_key(a.key);
+    kv->set_key(ValidUtf8(a.key));
     FillAnyValue(a.value, kv->mutable_value());
   }
 }
@@ -41,9 +41,60 @@ void FillAnyValue(const AttributeValue& value, common::AnyValue* out) {
     void operator()(bool v) const { out->set_bool_value(v); }
     void operator()(int64_t v) const { out->set_int_value(v); }
     void operator()(double v) const { out->set_double_value(v); }
-    void operator()(const std::string& v) const { out->set_string_value(v); }
+    void operator()(const std::string& v) const {
+      out->set_string_value(ValidUtf8(v));
+    }
   };
   std::visit(Visitor{out}, value);
+}
+
+size_t Utf8Length(absl::string_view s, size_t i) {
+  auto at = [&](size_t k) { return static_cast<unsigned char>(s[i + k]); };
+  const unsigned char c = at(0);
+  if (c < 0x80) return 1;
+  size_t n;
+  unsigned char lo = 0x80, hi = 0xbf;  // the range of the second byte
+  if (c >= 0xc2 && c <= 0xdf) {
+    n = 2;
+  } else if (c >= 0xe0 && c <= 0xef) {
+    n = 3;
+    if (c == 0xe0) lo = 0xa0;  // no overlong forms
+    if (c == 0xed) hi = 0x9f;  // no surrogates
+  } else if (c >= 0xf0 && c <= 0xf4) {
+    n = 4;
+    if (c == 0xf0) lo = 0x90;  // no overlong forms
+    if (c == 0xf4) hi = 0x8f;  // nothing above U+10FFFF
+  } else {
+    return 0;
+  }
+  if (s.size() - i < n) return 0;
+  if (at(1) < lo || at(1) > hi) return 0;
+  for (size_t k = 2; k < n; ++k) {
+    if ((at(k) & 0xc0) != 0x80) return 0;
+  }
+  return n;
+}
+
+std::string ValidUtf8(absl::string_view s) {
+  size_t i = 0;
+  while (i < s.size()) {  // the common case: valid, one copy
+    const size_t n = Utf8Length(s, i);
+    if (n == 0) break;
+    i += n;
+  }
+  if (i == s.size()) return std::string(s);
+  std::string out(s.substr(0, i));
+  while (i < s.size()) {
+    const size_t n = Utf8Length(s, i);
+    if (n == 0) {
+      out += "\xef\xbf\xbd";  // U+FFFD
+      ++i;
+    } else {
+      out.append(s.data() + i, n);
+      i += n;
+    }
+  }
+  return out;
 }
 
 uint32_t OtlpSpanFlags(const SpanData& span) {
@@ -68,11 +119,11 @@ void SpansToRequest(
     trace::Span* o = ss->add_spans();
     o->set_trace_id(Bytes(s.trace_id.bytes()));
     o->set_span_id(Bytes(s.span_id.bytes()));
-    if (!s.trace_state.empty()) o->set_trace_state(s.trace_state);
+    if (!s.trace_state.empty()) o->set_trace_state(ValidUtf8(s.trace_state));
     if (s.parent_span_id.IsValid())
       o->set_parent_span_id(Bytes(s.parent_span_id.bytes()));
     o->set_flags(OtlpSpanFlags(s));
-    o->set_name(s.name);
+    o->set_name(ValidUtf8(s.name));
     o->set_kind(static_cast<trace::Span::SpanKind>(s.kind));
     o->set_start_time_unix_nano(s.start_unix_nano);
     o->set_end_time_unix_nano(s.end_unix_nano);
@@ -81,7 +132,7 @@ void SpansToRequest(
     for (const SpanEvent& e : s.events) {
       trace::Span::Event* oe = o->add_events();
       oe->set_time_unix_nano(e.time_unix_nano);
-      oe->set_name(e.name);
+      oe->set_name(ValidUtf8(e.name));
       FillAttributes(e.attributes, oe->mutable_attributes());
     }
     o->set_dropped_events_count(s.dropped_events);
@@ -100,7 +151,7 @@ void SpansToRequest(
       o->mutable_status()->set_code(
           static_cast<trace::Status::StatusCode>(s.status));
       if (!s.status_message.empty())
-        o->mutable_status()->set_message(s.status_message);
+        o->mutable_status()->set_message(ValidUtf8(s.status_message));
     }
   }
 }

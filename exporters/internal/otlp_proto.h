@@ -4,9 +4,12 @@
 #ifndef TRACEPROP_EXPORTERS_INTERNAL_OTLP_PROTO_H_
 #define TRACEPROP_EXPORTERS_INTERNAL_OTLP_PROTO_H_
 
+#include <cstddef>
 #include <memory>
+#include <string>
 #include <vector>
 
+#include "absl/strings/string_view.h"
 #include "traceprop/exporters/proto/trace_service.pb.h"
 #include "traceprop/spans/span_data.h"
 
@@ -16,12 +19,24 @@ namespace internal {
 // The instrumentation scope every traceprop span is reported under.
 inline constexpr char kScopeName[] = "traceprop";
 
-// FillAnyValue sets `out` from `value`.
+// Utf8Length returns the length of the well-formed UTF-8 sequence that
+// starts at s[i] (Unicode Table 3-7: no overlong forms, no surrogates,
+// nothing above U+10FFFF), or 0 when there is none.
+size_t Utf8Length(absl::string_view s, size_t i);
+
+// ValidUtf8 returns `s` with every byte that does not belong to a
+// well-formed UTF-8 sequence replaced by U+FFFD. OTLP's string fields must
+// be UTF-8: a receiver that checks (protobuf's parsers do) rejects the whole
+// request otherwise, so one bad byte would lose a batch.
+std::string ValidUtf8(absl::string_view s);
+
+// FillAnyValue sets `out` from `value` (strings through ValidUtf8).
 void FillAnyValue(const AttributeValue& value,
                   opentelemetry::proto::common::v1::AnyValue* out);
 
 // SpansToRequest fills `out` with one ResourceSpans (the resource
-// attributes, one ScopeSpans "traceprop" holding `spans` in order).
+// attributes, one ScopeSpans "traceprop" holding `spans` in order). Every
+// string goes through ValidUtf8.
 void SpansToRequest(
     const std::vector<std::unique_ptr<SpanData>>& spans,
     const std::vector<Attribute>& resource,

@@ -82,7 +82,8 @@ RpcSpan::~RpcSpan() {
   span_.End();
 }
 
-void RpcSpan::StartClient(const TraceContext& call, const char* method) {
+void RpcSpan::StartClient(const TraceContext& call, const char* method,
+                          const ServerAddress* server) {
   if (!call.sampled()) return;
   TracerProvider* provider = InstalledTracerProvider();
   if (provider == nullptr) return;
@@ -90,6 +91,11 @@ void RpcSpan::StartClient(const TraceContext& call, const char* method) {
   span_ = provider->Record(call, name, SpanKind::kClient);
   if (!span_.IsRecording()) return;
   SetServiceAndMethod(span_, name);
+  if (server != nullptr) {
+    span_.SetAttribute("server.address", server->address);
+    if (server->port >= 0)
+      span_.SetAttribute("server.port", static_cast<int64_t>(server->port));
+  }
 }
 
 void RpcSpan::StartServer(const TraceContext& server_span,

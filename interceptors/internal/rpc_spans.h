@@ -12,6 +12,7 @@
 
 #include "absl/strings/string_view.h"
 #include "traceprop/context/trace_context.h"
+#include "traceprop/interceptors/internal/server_address.h"
 #include "traceprop/spans/span.h"
 
 namespace traceprop {
@@ -37,8 +38,10 @@ class RpcSpan {
   ~RpcSpan();
 
   // StartClient records a CLIENT span with the context `call` (the one the
-  // call sends) when a provider is installed and `call` is sampled.
-  void StartClient(const TraceContext& call, const char* method);
+  // call sends) when a provider is installed and `call` is sampled;
+  // `server` (may be null: unknown) gives server.address / server.port.
+  void StartClient(const TraceContext& call, const char* method,
+                   const ServerAddress* server = nullptr);
 
   // StartServer records a SERVER span for `server_span`; when the server
   // restarted the trace at a trust boundary (`incoming` valid but not the

@@ -23,7 +23,8 @@ std::vector<std::unique_ptr<SpanData>> Batch() {
   s->parent_span_id = *SpanId::FromHex("00f067aa0ba902b7");
   s->flags = TraceFlags(1);
   s->trace_state = "k=v";
-  s->name = "echo.Echo/Say \"quoted\"\n\x01 \xff caf\xc3\xa9";
+  // Not UTF-8: \xff, a surrogate (ED A0 80), an overlong '/' (C0 AF).
+  s->name = "echo.Echo/Say \"quoted\"\n\x01 \xff caf\xc3\xa9 \xed\xa0\x80\xc0\xaf";
   s->kind = SpanKind::kClient;
   s->start_unix_nano = 1700000000000000000u;
   s->end_unix_nano = 1700000000000001234u;
@@ -68,7 +69,9 @@ TEST(OtlpJsonExporter, LineIsOtlpJson) {
   EXPECT_EQ(s.start_time_unix_nano(), 1700000000000000000u);
   EXPECT_EQ(s.end_time_unix_nano(), 1700000000000001234u);
   EXPECT_EQ(s.status().code(), trace::Status::STATUS_CODE_ERROR);
-  EXPECT_EQ(s.name(), "echo.Echo/Say \"quoted\"\n\x01 \xc3\xbf caf\xc3\xa9");
+  EXPECT_EQ(s.name(),
+            "echo.Echo/Say \"quoted\"\n\x01 \xc3\xbf caf\xc3\xa9 "
+            "\xc3\xad\xc2\xa0\xc2\x80\xc3\x80\xc2\xaf");
   EXPECT_EQ(s.attributes(1).value().int_value(), -9007199254740993);
   EXPECT_FALSE(s.attributes(2).value().bool_value());
   EXPECT_EQ(s.attributes(3).value().double_value(), 0.25);

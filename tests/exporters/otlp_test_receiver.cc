@@ -1,6 +1,9 @@
 #include "traceprop/tests/exporters/otlp_test_receiver.h"
 
+#include <grpcpp/generic/async_generic_service.h>
+
 #include <chrono>
+#include <unordered_set>
 #include <utility>
 
 namespace traceprop {
@@ -15,6 +18,7 @@ class OtlpTestReceiver::Service final : public collector::TraceService::Service 
                       collector::ExportTraceServiceResponse* response) override {
     std::unique_lock<std::mutex> lock(mu);
     ++calls;
+    cv.notify_all();  // WaitForCalls
     metadata.clear();
     for (const auto& [k, v] : ctx->client_metadata())
       metadata.emplace(std::string(k.data(), k.size()),
@@ -30,8 +34,14 @@ class OtlpTestReceiver::Service final : public collector::TraceService::Service 
     }
     for (const auto& rs : request->resource_spans()) {
       for (const auto& ss : rs.scope_spans()) {
-        for (const auto& span : ss.spans())
-          spans.push_back(ReceivedSpan{span, rs.resource(), ss.scope()});
+        for (const auto& span : ss.spans()) {
+          ++received;
+          if (count_only) {
+            span_ids.insert(span.span_id());
+          } else {
+            spans.push_back(ReceivedSpan{span, rs.resource(), ss.scope()});
+          }
+        }
       }
     }
     if (partial) {
@@ -51,6 +61,9 @@ class OtlpTestReceiver::Service final : public collector::TraceService::Service 
   std::string message;
   std::deque<grpc::Status> failures;
   std::vector<ReceivedSpan> spans;
+  bool count_only = false;
+  size_t received = 0;
+  std::unordered_set<std::string> span_ids;  // count_only
   std::multimap<std::string, std::string> metadata;
 };
 
@@ -97,7 +110,28 @@ void OtlpTestReceiver::Release() {
 bool OtlpTestReceiver::WaitForSpans(size_t n, absl::Duration timeout) {
   std::unique_lock<std::mutex> lock(service_->mu);
   return service_->cv.wait_for(lock, absl::ToChronoNanoseconds(timeout),
-                               [&] { return service_->spans.size() >= n; });
+                               [&] { return service_->received >= n; });
+}
+
+void OtlpTestReceiver::CountOnly() {
+  std::lock_guard<std::mutex> lock(service_->mu);
+  service_->count_only = true;
+}
+
+size_t OtlpTestReceiver::SpanCount() {
+  std::lock_guard<std::mutex> lock(service_->mu);
+  return service_->received;
+}
+
+size_t OtlpTestReceiver::DistinctSpanIds() {
+  std::lock_guard<std::mutex> lock(service_->mu);
+  return service_->span_ids.size();
+}
+
+bool OtlpTestReceiver::WaitForCalls(int n, absl::Duration timeout) {
+  std::unique_lock<std::mutex> lock(service_->mu);
+  return service_->cv.wait_for(lock, absl::ToChronoNanoseconds(timeout),
+                               [&] { return service_->calls >= n; });
 }
 
 std::vector<ReceivedSpan> OtlpTestReceiver::Spans() {
@@ -113,6 +147,97 @@ int OtlpTestReceiver::calls() {
 std::multimap<std::string, std::string> OtlpTestReceiver::LastMetadata() {
   std::lock_guard<std::mutex> lock(service_->mu);
   return service_->metadata;
+}
+
+class RawReceiver::Reactor final : public grpc::ServerGenericBidiReactor {
+ public:
+  Reactor(RawReceiver* owner, grpc::GenericCallbackServerContext* ctx)
+      : owner_(owner), method_(ctx->method()) {
+    StartRead(&request_);
+  }
+  void OnReadDone(bool ok) override {
+    if (!ok) {
+      Finish(grpc::Status(grpc::StatusCode::INTERNAL, "no request"));
+      return;
+    }
+    std::string bytes;
+    std::vector<grpc::Slice> slices;
+    if (request_.Dump(&slices).ok()) {
+      for (const grpc::Slice& s : slices)
+        bytes.append(reinterpret_cast<const char*>(s.begin()), s.size());
+    }
+    Reply r = owner_->Next(method_, std::move(bytes));
+    if (!r.status.ok()) {
+      Finish(r.status);
+      return;
+    }
+    grpc::Slice slice(r.bytes);
+    response_ = grpc::ByteBuffer(&slice, 1);
+    StartWriteAndFinish(&response_, grpc::WriteOptions(), grpc::Status::OK);
+  }
+  void OnDone() override { delete this; }
+
+ private:
+  RawReceiver* const owner_;
+  const std::string method_;
+  grpc::ByteBuffer request_;
+  grpc::ByteBuffer response_;
+};
+
+class RawReceiver::Service final : public grpc::CallbackGenericService {
+ public:
+  explicit Service(RawReceiver* owner) : owner_(owner) {}
+  grpc::ServerGenericBidiReactor* CreateReactor(
+      grpc::GenericCallbackServerContext* ctx) override {
+    return new Reactor(owner_, ctx);
+  }
+
+ private:
+  RawReceiver* const owner_;
+};
+
+RawReceiver::RawReceiver() : service_(std::make_unique<Service>(this)) {
+  grpc::ServerBuilder builder;
+  builder.AddListeningPort("127.0.0.1:0", grpc::InsecureServerCredentials(),
+                           &port_);
+  builder.RegisterCallbackGenericService(service_.get());
+  server_ = builder.BuildAndStart();
+}
+
+RawReceiver::~RawReceiver() {
+  if (server_) server_->Shutdown(std::chrono::system_clock::now());
+}
+
+void RawReceiver::Script(std::vector<Reply> replies) {
+  std::lock_guard<std::mutex> lock(mu_);
+  replies_.assign(replies.begin(), replies.end());
+}
+
+int RawReceiver::calls() {
+  std::lock_guard<std::mutex> lock(mu_);
+  return calls_;
+}
+
+std::string RawReceiver::last_method() {
+  std::lock_guard<std::mutex> lock(mu_);
+  return last_method_;
+}
+
+std::string RawReceiver::last_request() {
+  std::lock_guard<std::mutex> lock(mu_);
+  return last_request_;
+}
+
+RawReceiver::Reply RawReceiver::Next(const std::string& method,
+                                     std::string request) {
+  std::lock_guard<std::mutex> lock(mu_);
+  ++calls_;
+  last_method_ = method;
+  last_request_ = std::move(request);
+  if (replies_.empty()) return Reply{};
+  Reply r = replies_.front();
+  if (replies_.size() > 1) replies_.pop_front();
+  return r;
 }
 
 }  // namespace testing_support

@@ -50,8 +50,16 @@ class OtlpTestReceiver {
   void Hold();
   void Release();
 
+  // CountOnly makes the receiver count spans and their distinct span ids
+  // instead of storing them (Spans() stays empty): for load tests.
+  void CountOnly();
+  size_t SpanCount();        // spans received, both modes
+  size_t DistinctSpanIds();  // CountOnly mode
   // WaitForSpans waits until at least `n` spans arrived; false on timeout.
   bool WaitForSpans(size_t n, absl::Duration timeout);
+  // WaitForCalls waits until at least `n` Export calls arrived (held ones
+  // included); false on timeout.
+  bool WaitForCalls(int n, absl::Duration timeout);
   std::vector<ReceivedSpan> Spans();
   int calls();
   // Metadata of the last call (lower-case keys).
@@ -59,6 +67,44 @@ class OtlpTestReceiver {
 
  private:
   class Service;
+  std::unique_ptr<Service> service_;
+  std::unique_ptr<grpc::Server> server_;
+  int port_ = 0;
+};
+
+// RawReceiver answers every method with scripted raw bytes (or a status):
+// a receiver that speaks gRPC but not necessarily OTLP. It keeps the raw
+// bytes of the last request (gRPC has already decompressed them). Replies
+// are used in order, the last one repeating; with none scripted it answers
+// "" (an empty, valid ExportTraceServiceResponse). Thread-safe.
+class RawReceiver {
+ public:
+  struct Reply {
+    std::string bytes;  // the response message, sent as is
+    grpc::Status status = grpc::Status::OK;
+  };
+
+  RawReceiver();  // on 127.0.0.1, any free port
+  ~RawReceiver();
+
+  std::string endpoint() const {
+    return "http://127.0.0.1:" + std::to_string(port_);
+  }
+  void Script(std::vector<Reply> replies);
+  int calls();
+  std::string last_method();
+  std::string last_request();
+
+ private:
+  class Reactor;
+  class Service;
+  Reply Next(const std::string& method, std::string request);
+
+  std::mutex mu_;
+  std::deque<Reply> replies_;
+  int calls_ = 0;
+  std::string last_method_;
+  std::string last_request_;
   std::unique_ptr<Service> service_;
   std::unique_ptr<grpc::Server> server_;
   int port_ = 0;

@@ -4,6 +4,9 @@
 
 #include <grpcpp/grpcpp.h>
 
+#include <unistd.h>
+
+#include <cstdio>
 #include <cstdlib>
 #include <map>
 #include <set>
@@ -61,12 +64,16 @@ class RelayService final : public tpecho::Echo::Service {
 
 class RelayServer {
  public:
+  // `also_listen`: a second listening address (e.g. "unix:/path").
   explicit RelayServer(std::shared_ptr<grpc::Channel> next,
-                       ServerOptions options = {})
+                       ServerOptions options = {},
+                       const std::string& also_listen = "")
       : service_(std::move(next)) {
     grpc::ServerBuilder builder;
     builder.AddListeningPort("127.0.0.1:0", grpc::InsecureServerCredentials(),
                              &port_);
+    if (!also_listen.empty())
+      builder.AddListeningPort(also_listen, grpc::InsecureServerCredentials());
     builder.RegisterService(&service_);
     EnableTracing(builder, std::move(options));
     server_ = builder.BuildAndStart();
@@ -271,6 +278,60 @@ TEST_F(RpcSpansTest, UnsampledCallsPropagateAndRecordNothing) {
   EXPECT_EQ(receiver_.Spans().size(), 0u);
 }
 
+std::string Hex(const std::string& bytes) {
+  static const char* kHex = "0123456789abcdef";
+  std::string out;
+  for (unsigned char ch : bytes) {
+    out += kHex[ch >> 4];
+    out += kHex[ch & 15];
+  }
+  return out;
+}
+
+// Ratio sampling over a relay chain: each trace is kept or dropped whole.
+// An unsampled trace still propagates to the last hop (its trace id, the
+// sampled flag off, no threshold) and exports nothing; a sampled one
+// exports all four spans, each carrying the root's ot=th.
+TEST_F(RpcSpansTest, RatioSampledTracesAreAllOrNothingAndStillPropagate) {
+  Install(ParentBasedSampler(TraceIdRatioSampler(0.25)));
+  RelayServer b(nullptr);
+  RelayServer a(b.Channel());
+  auto channel = a.Channel();
+  constexpr int kCalls = 200;
+  std::map<std::string, bool> sampled;  // trace id at B -> sampled flag
+  for (int i = 0; i < kCalls; ++i) {
+    grpc::Status status;
+    EchoResponse resp = CallUnary(channel, "x", &status);
+    ASSERT_TRUE(status.ok()) << status.error_message();
+    ASSERT_TRUE(resp.server_span().valid());
+    const bool on = (resp.server_span().flags() & 1u) != 0;
+    sampled[resp.server_span().trace_id()] = on;
+    EXPECT_EQ(absl::StrContains(resp.server_span().tracestate(), "th:"), on)
+        << resp.server_span().tracestate();
+  }
+  ASSERT_EQ(sampled.size(), size_t{kCalls});  // each call its own root
+  size_t kept = 0;
+  for (const auto& [id, on] : sampled) kept += on;
+  ASSERT_GT(kept, 0u);
+  ASSERT_LT(kept, size_t{kCalls});
+  std::vector<otlp::trace::v1::Span> spans = Collect(4 * kept);
+  std::map<std::string, int> per_trace;
+  std::string th;
+  for (const auto& s : spans) {
+    const std::string id = Hex(s.trace_id());
+    ASSERT_TRUE(sampled.count(id)) << id;
+    EXPECT_TRUE(sampled[id]) << "span of an unsampled trace exported: " << id;
+    ++per_trace[id];
+    const size_t at = s.trace_state().find("th:");
+    ASSERT_NE(at, std::string::npos) << s.trace_state();
+    const std::string mine = s.trace_state().substr(at);
+    if (th.empty()) th = mine;
+    EXPECT_EQ(mine, th);
+  }
+  EXPECT_EQ(per_trace.size(), kept);
+  for (const auto& [id, n] : per_trace) EXPECT_EQ(n, 4) << id;
+}
+
 TEST_F(RpcSpansTest, UntrustedServerRestartsAndLinksTheCaller) {
   ServerOptions options;
   options.trust_incoming = false;
@@ -294,6 +355,55 @@ TEST_F(RpcSpansTest, UntrustedServerRestartsAndLinksTheCaller) {
   ASSERT_EQ(server->links_size(), 1);
   EXPECT_EQ(server->links(0).trace_id(), client->trace_id());
   EXPECT_EQ(server->links(0).span_id(), client->span_id());
+}
+
+// CLIENT spans carry server.address / server.port parsed from the target
+// the traced channel was created with; a malformed one records neither.
+TEST_F(RpcSpansTest, ClientSpansRecordTheDialledServerAddress) {
+  std::string sock = ::testing::TempDir();
+  if (sock.size() > 60) sock = "/tmp/";  // sun_path holds 108 bytes
+  sock += "rpc_spans_" + std::to_string(getpid()) + ".sock";
+  std::remove(sock.c_str());
+  struct Case {
+    std::string target;
+    std::string address;  // "(missing)": not recorded
+    int64_t port;         // -1: not recorded
+    bool ok;
+  };
+  std::vector<Case> cases;
+  {
+    RelayServer b(nullptr, {}, "unix:" + sock);
+    const std::string port = std::to_string(b.port());
+    cases = {
+        {"ipv4:127.0.0.1:" + port, "127.0.0.1", b.port(), true},
+        {"127.0.0.1:" + port, "127.0.0.1", b.port(), true},
+        {"dns:///127.0.0.1:" + port, "127.0.0.1", b.port(), true},
+        {"unix:" + sock, sock, -1, true},
+        {"127.0.0.1:not-a-port", "(missing)", -1, false},
+    };
+    for (const Case& c : cases) {
+      Span request(c.target);
+      grpc::Status status;
+      CallUnary(CreateTracedChannel(c.target, grpc::InsecureChannelCredentials()),
+                "x", &status);
+      EXPECT_EQ(status.ok(), c.ok) << c.target << ": " << status.error_message();
+    }
+  }
+  std::remove(sock.c_str());
+  std::vector<otlp::trace::v1::Span> spans = Collect(3 * 4 + 2);
+  for (const Case& c : cases) {
+    SCOPED_TRACE(c.target);
+    const otlp::trace::v1::Span *root = nullptr, *client = nullptr;
+    for (const auto& s : spans)
+      if (s.name() == c.target) root = &s;
+    ASSERT_NE(root, nullptr);
+    for (const auto& s : spans)
+      if (s.parent_span_id() == root->span_id()) client = &s;
+    ASSERT_NE(client, nullptr);
+    EXPECT_EQ(client->kind(), Kind::SPAN_KIND_CLIENT);
+    EXPECT_EQ(Str(*client, "server.address"), c.address);
+    EXPECT_EQ(Int(*client, "server.port"), c.port);
+  }
 }
 
 // Many calls: every span recorded below the queue bound reaches the
