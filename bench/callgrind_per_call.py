@@ -25,7 +25,7 @@ OWN = {
     'header_only': r'\(anonymous namespace\)::(NoOpClientFactory::CreateClientInterceptor|NoOpServerFactory::CreateServerInterceptor|NoOpInterceptor::Intercept|HeaderOnlyInterceptor::Intercept|NoOpInterceptor::~NoOpInterceptor|HeaderOnlyInterceptor::~HeaderOnlyInterceptor)\(',
     'noop': r'\(anonymous namespace\)::(NoOpClientFactory::CreateClientInterceptor|NoOpServerFactory::CreateServerInterceptor|NoOpInterceptor::Intercept|NoOpInterceptor::~NoOpInterceptor)\(',
 }
-OWN['recording'] = OWN['traceprop']
+OWN['recording'] = OWN['unsampled'] = OWN['traceprop']
 HANDBACK = re.compile(r'InterceptorBatchMethodsImpl::Proceed')
 LINE = re.compile(r'^\s*([\d,]+) \([^)]*\)\s+(\*|>)\s+(.*)$')
 CALLS = (300, 2300)

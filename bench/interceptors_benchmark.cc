@@ -45,12 +45,15 @@ constexpr char kMethod[] = "/bench.Echo/Unary";
 // 55-character traceparent: the floor any propagation pays (gRPC's cost of
 // carrying one more header), to tell it apart from traceprop's own work.
 // kRecording: kTraceprop with a TracerProvider installed while it runs.
+// kUnsampled: kRecording's set-up, calls made under an unsampled trace
+// (propagated, nothing recorded): what sampling out costs.
 enum Variant {
   kNone = 0,
   kNoOp = 1,
   kTraceprop = 2,
   kHeaderOnly = 3,
-  kRecording = 4
+  kRecording = 4,
+  kUnsampled = 5
 };
 enum Transport { kInProcess = 0, kTcp = 1 };
 
@@ -117,7 +120,7 @@ std::vector<std::unique_ptr<ClientInterceptorFactoryInterface>> ClientList(
   if (v == kNoOp || v == kHeaderOnly) {
     list.push_back(std::make_unique<NoOpClientFactory>(v == kHeaderOnly));
   }
-  if (v == kTraceprop || v == kRecording)
+  if (v == kTraceprop || v == kRecording || v == kUnsampled)
     list.push_back(traceprop::MakeClientInterceptorFactory());
   return list;
 }
@@ -142,7 +145,7 @@ Setup& Get(Variant v) {
     std::vector<std::unique_ptr<ServerInterceptorFactoryInterface>> list;
     list.push_back(std::make_unique<NoOpServerFactory>());
     builder.experimental().SetInterceptorCreators(std::move(list));
-  } else if (v == kTraceprop || v == kRecording) {
+  } else if (v == kTraceprop || v == kRecording || v == kUnsampled) {
     traceprop::EnableTracing(builder);
   }
   s->server = builder.BuildAndStart();
@@ -183,6 +186,7 @@ const char* VariantName(int v) {
          : v == kNoOp      ? "noop"
          : v == kTraceprop ? "traceprop"
          : v == kRecording ? "recording"
+         : v == kUnsampled ? "unsampled"
                            : "header_only";
 }
 
@@ -199,7 +203,7 @@ class DiscardExporter final : public traceprop::SpanExporter {
 class RecordingOn {
  public:
   explicit RecordingOn(Variant v) {
-    if (v != kRecording) return;
+    if (v != kRecording && v != kUnsampled) return;
     provider_ = std::make_shared<traceprop::TracerProvider>(
         traceprop::TracerProviderOptions{
             nullptr, std::make_unique<traceprop::BatchSpanProcessor>(
@@ -224,13 +228,15 @@ void BM_Unary(benchmark::State& state) {
   const grpc::ByteBuffer req = Request();
   RecordingOn recording(v);
   // The caller runs inside a traced request, as a service calling another.
-  traceprop::ContextScope scope(traceprop::TraceContext::NewRoot());
+  traceprop::ContextScope scope(
+      traceprop::TraceContext::NewRoot(/*sampled=*/v != kUnsampled));
   for (auto _ : state) Call(channel, req);
   state.SetLabel(absl::StrCat(VariantName(v), t == kTcp ? "/tcp" : "/inproc"));
 }
 BENCHMARK(BM_Unary)
     ->ArgNames({"variant", "tcp"})
-    ->ArgsProduct({{kNone, kNoOp, kTraceprop, kHeaderOnly, kRecording},
+    ->ArgsProduct({{kNone, kNoOp, kTraceprop, kHeaderOnly, kRecording,
+                    kUnsampled},
                    {kInProcess, kTcp}})
     ->UseRealTime();
 
@@ -260,7 +266,8 @@ BENCHMARK(BM_Throughput)
 const bool kFixedRegistered = [] {
   const char* calls = std::getenv("TRACEPROP_BENCH_FIXED_CALLS");
   if (calls == nullptr) return false;
-  for (int v : {kNone, kNoOp, kTraceprop, kHeaderOnly, kRecording}) {
+  for (int v :
+       {kNone, kNoOp, kTraceprop, kHeaderOnly, kRecording, kUnsampled}) {
     benchmark::RegisterBenchmark(
         absl::StrCat("BM_UnaryFixed/", VariantName(v)).c_str(),
         [v](benchmark::State& state) {
@@ -268,7 +275,8 @@ const bool kFixedRegistered = [] {
               Get(static_cast<Variant>(v)).channel[kInProcess].get();
           const grpc::ByteBuffer req = Request();
           RecordingOn recording(static_cast<Variant>(v));
-          traceprop::ContextScope scope(traceprop::TraceContext::NewRoot());
+          traceprop::ContextScope scope(
+              traceprop::TraceContext::NewRoot(/*sampled=*/v != kUnsampled));
           for (auto _ : state) Call(channel, req);
         })
         ->Iterations(std::atoi(calls))
