@@ -4,7 +4,6 @@
 #include <sys/random.h>
 #include <unistd.h>
 
-#include <atomic>
 #include <chrono>
 #include <cstdint>
 #include <cstring>
@@ -13,12 +12,10 @@
 namespace traceprop {
 namespace {
 
-// Bumped in the child after fork(): every thread-local generator compares
-// its epoch on use and reseeds when it differs. A relaxed load costs nothing
-// next to the generator itself.
-std::atomic<uint64_t> fork_epoch{1};
-
-void OnForkChild() { fork_epoch.fetch_add(1, std::memory_order_relaxed); }
+// Runs in the child after fork(), on the only thread the child has (the
+// one that forked): its generator reseeds on next use, so parent and child
+// never produce the same ids.
+void OnForkChild();
 
 bool RegisterAtFork() {
   pthread_atfork(nullptr, nullptr, &OnForkChild);
@@ -36,7 +33,7 @@ inline uint64_t Rotl(uint64_t x, int k) { return (x << k) | (x >> (64 - k)); }
 
 struct Xoshiro256 {
   uint64_t s[4] = {0, 0, 0, 0};
-  uint64_t epoch = 0;  // 0: never seeded
+  bool seeded = false;
 
   void Seed() {
     uint64_t seed[4] = {0, 0, 0, 0};
@@ -61,14 +58,14 @@ struct Xoshiro256 {
       s[0] = 1;  // all-zero is a fixed point
   }
 
-  // Ready reseeds on first use in a thread and after fork().
+  // Ready seeds on first use in a thread. After fork() the child has only
+  // the forking thread, whose state OnForkChild marks unseeded.
   void Ready() {
-    const uint64_t current = fork_epoch.load(std::memory_order_relaxed);
-    if (__builtin_expect(epoch != current, 0)) {
+    if (__builtin_expect(!seeded, 0)) {
       static const bool registered = RegisterAtFork();
       (void)registered;
       Seed();
-      epoch = current;
+      seeded = true;
     }
   }
 
@@ -88,6 +85,8 @@ struct Xoshiro256 {
 // initial-exec: one TLS slot read with no __tls_get_addr call, also when
 // this library is linked into a shared object.
 __attribute__((tls_model("initial-exec"))) thread_local Xoshiro256 rng;
+
+void OnForkChild() { rng.seeded = false; }
 
 }  // namespace
 
