@@ -18,16 +18,10 @@ BUILD_DIR=$(realpath -m "${1:-${BUILD_DIR:-$ROOT/build-interop}}")
 cd "$ROOT"
 JOBS=${JOBS:-2}
 
-for tool in cmake ninja node npm; do
-  command -v "$tool" >/dev/null || {
-    echo "test_interop: $tool is missing (scripts/install_deps.sh installs it)" >&2
-    exit 1
-  }
-done
+source "$ROOT/scripts/prelude.sh"
+require_tools test_interop cmake ninja node npm
 
-if [[ ! -f $BUILD_DIR/build.ninja ]]; then
-  cmake -S "$ROOT" -B "$BUILD_DIR" -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo
-fi
+configure_once "$BUILD_DIR"
 ninja -C "$BUILD_DIR" -j"$JOBS" relay_server relay_client async_server callback_server
 BIN=$BUILD_DIR/examples/relay
 

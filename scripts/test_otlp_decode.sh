@@ -19,16 +19,10 @@ CACHE=$(realpath -m "${TRACEPROP_CACHE:-$HOME/.cache/traceprop}")
 JOBS=${JOBS:-2}
 cd "$ROOT"
 
-for tool in cmake ninja node npm; do
-  command -v "$tool" >/dev/null || {
-    echo "test_otlp_decode: $tool is missing (scripts/install_deps.sh installs it)" >&2
-    exit 1
-  }
-done
+source "$ROOT/scripts/prelude.sh"
+require_tools test_otlp_decode cmake ninja node npm
 
-if [[ ! -f $BUILD_DIR/build.ninja ]]; then
-  cmake -S "$ROOT" -B "$BUILD_DIR" -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo
-fi
+configure_once "$BUILD_DIR"
 ninja -C "$BUILD_DIR" -j"$JOBS" otlp_capture_request
 
 work=$(mktemp -d "${TMPDIR:-/tmp}/traceprop-otlp-decode.XXXXXX")

@@ -40,12 +40,8 @@ JOBS=${JOBS:-2}
 PEERS=$BUILD_DIR/peers
 cd "$ROOT"
 
-for tool in cmake ninja node npm go java mvn protoc jq timeout "$PYTHON"; do
-  command -v "$tool" >/dev/null || {
-    echo "test_peers: $tool is missing (scripts/install_deps.sh installs it)" >&2
-    exit 1
-  }
-done
+source "$ROOT/scripts/prelude.sh"
+require_tools test_peers cmake ninja node npm go java mvn protoc jq timeout "$PYTHON"
 
 # step LIMIT LABEL FUNCTION — runs the exported FUNCTION in a bash of its
 # own with at most LIMIT seconds, prints its time; a failure or a timeout names
@@ -69,9 +65,7 @@ export npm_config_cache=$CACHE/npm
 mkdir -p "$PEERS"
 
 build_cpp() {
-  if [[ ! -f $BUILD_DIR/build.ninja ]]; then
-    cmake -S "$ROOT" -B "$BUILD_DIR" -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo
-  fi
+  configure_once "$BUILD_DIR"
   nice ninja -C "$BUILD_DIR" -j"$JOBS" relay_server relay_client async_server callback_server
 }
 

@@ -21,18 +21,9 @@ const { execFile } = require('node:child_process');
 const { context, trace, ROOT_CONTEXT, SpanKind, TraceFlags } = require('@opentelemetry/api');
 const { TraceState } = require('@opentelemetry/core');
 const { startNodeRelay, newClient, forward } = require('./node_relay');
+const { env, HEX32, HEX16, TRACEPARENT } = require('./test_env');
 
 const { waitForSpan, parentSpanId, tracer } = otel;
-
-function env(name) {
-  const v = process.env[name];
-  assert.ok(v, `${name} must be set (run scripts/test_interop.sh)`);
-  return v;
-}
-
-const HEX32 = /^[0-9a-f]{32}$/;
-const HEX16 = /^[0-9a-f]{16}$/;
-const TRACEPARENT = /^00-([0-9a-f]{32})-([0-9a-f]{16})-([0-9a-f]{2})$/;
 
 // parseTp splits a version-00 traceparent our side sent; fails the test
 // for anything else (we must always send version 00, W3C §3.2.2.1).

@@ -36,16 +36,8 @@ const path = require('node:path');
 const { startNodeRelay, newClient, forward } = require('./node_relay');
 const grpc = require('@grpc/grpc-js');
 const protoLoader = require('@grpc/proto-loader');
-
-function env(name) {
-  const v = process.env[name];
-  assert.ok(v, `${name} must be set (run scripts/test_peers.sh)`);
-  return v;
-}
-
-const TRACEPARENT = /^00-([0-9a-f]{32})-([0-9a-f]{16})-([0-9a-f]{2})$/;
-const HEX32 = /^[0-9a-f]{32}$/;
-const HEX16 = /^[0-9a-f]{16}$/;
+const { env: envOf, HEX32, HEX16, TRACEPARENT } = require('./test_env');
+const env = (name) => envOf(name, 'scripts/test_peers.sh');
 
 // startSink listens on 127.0.0.1:0: a last hop that answers with one Hop
 // (service "sink", the traceparent/tracestate it received) and keeps the

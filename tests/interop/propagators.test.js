@@ -29,17 +29,10 @@ const {
   baggageEntryMetadataFromString,
 } = require('@opentelemetry/api');
 const { startNodeRelay, newClient, forward, grpc } = require('./node_relay');
+const { env, HEX32, HEX16 } = require('./test_env');
 
 const { waitForSpan, parentSpanId, injectWith } = otel;
 
-function env(name) {
-  const v = process.env[name];
-  assert.ok(v, `${name} must be set (run scripts/test_interop.sh)`);
-  return v;
-}
-
-const HEX32 = /^[0-9a-f]{32}$/;
-const HEX16 = /^[0-9a-f]{16}$/;
 const B3_SINGLE = /^([0-9a-f]{32})-([0-9a-f]{16})-([01d])(?:-([0-9a-f]{16}))?$/;
 
 // parseB3 splits a `b3` value our side sent: always a 128-bit trace id, a
