@@ -131,7 +131,7 @@ build_js() {
   npm ci --no-audit --no-fund --prefer-offline --loglevel=error
 }
 export BUILD_DIR JOBS
-export -f build_cpp build_go build_java build_python build_js build_jaeger
+export -f configure_once build_cpp build_go build_java build_python build_js build_jaeger
 JAEGER=${JAEGER:-1}
 
 step 1800 "C++ relays (ninja)" build_cpp
