@@ -23,6 +23,7 @@
 #include "traceprop/interceptors/internal/server_address.h"
 #include "traceprop/interceptors/internal/server_setup_checks.h"
 #include "traceprop/interceptors/internal/tsan_annotations.h"
+#include "traceprop/spans/provider.h"
 
 namespace traceprop {
 namespace {
@@ -242,8 +243,17 @@ class ClientFactory final : public ClientInterceptorFactoryInterface {
     if (call.baggage() != current.baggage()) {
       call = call.WithBaggage(current.baggage());
     }
-    return new ClientInterceptor(std::move(call), info, &plan_,
-                                 server_ ? &*server_ : nullptr);
+    const internal::ServerAddress* server = server_ ? &*server_ : nullptr;
+    // A channel made without its target known here (process-wide tracing
+    // of a plain grpc::CreateChannel): ask gRPC, for a recorded span only.
+    std::optional<internal::ServerAddress> dialled;
+    if (server == nullptr && call.sampled() &&
+        InstalledTracerProvider() != nullptr) {
+      dialled = internal::ParseServerAddress(
+          internal::ChannelTarget(info->channel()));
+      if (dialled) server = &*dialled;
+    }
+    return new ClientInterceptor(std::move(call), info, &plan_, server);
   }
 
  private:

@@ -1,5 +1,8 @@
 #include "traceprop/interceptors/internal/grpc_private.h"
 
+#include <grpc/grpc.h>
+#include <grpc/support/alloc.h>
+
 namespace traceprop {
 namespace internal {
 namespace {
@@ -32,6 +35,12 @@ struct InterceptorsTag {
 template struct ExposeMember<InterceptorsTag,
                              &grpc::experimental::ServerRpcInfo::interceptors_>;
 
+struct CChannelTag {
+  using type = grpc_channel* const grpc::Channel::*;
+  friend type MemberOf(CChannelTag);
+};
+template struct ExposeMember<CChannelTag, &grpc::Channel::c_channel_>;
+
 }  // namespace
 
 ServerInterceptorCreators& InterceptorCreatorsOf(grpc::ServerBuilder& builder) {
@@ -45,6 +54,16 @@ InterceptorsOf(const grpc::ServerContextBase& ctx) {
   const grpc::experimental::ServerRpcInfo* info = ctx.*MemberOf(RpcInfoTag{});
   if (info == nullptr) return *kNone;
   return info->*MemberOf(InterceptorsTag{});
+}
+
+std::string ChannelTarget(grpc::ChannelInterface* channel) {
+  auto* c = dynamic_cast<grpc::Channel*>(channel);
+  if (c == nullptr) return std::string();
+  char* target = grpc_channel_get_target(c->*MemberOf(CChannelTag{}));
+  if (target == nullptr) return std::string();
+  std::string out = target;
+  gpr_free(target);
+  return out;
 }
 
 }  // namespace internal

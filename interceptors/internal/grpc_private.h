@@ -1,4 +1,4 @@
-// Private: read access to three members gRPC 1.51 keeps private, which
+// Private: read access to four members gRPC 1.51 keeps private, which
 // traceprop needs and gRPC offers no API for. Naming a private member is
 // allowed in an explicit instantiation ([temp.spec.general]/6), so this is
 // standard C++; a gRPC that renames or retypes a member fails to compile in
@@ -7,12 +7,14 @@
 #ifndef TRACEPROP_INTERCEPTORS_INTERNAL_GRPC_PRIVATE_H_
 #define TRACEPROP_INTERCEPTORS_INTERNAL_GRPC_PRIVATE_H_
 
+#include <grpcpp/channel.h>
 #include <grpcpp/server_builder.h>
 #include <grpcpp/server_context.h>
 #include <grpcpp/support/interceptor.h>
 #include <grpcpp/support/server_interceptor.h>
 
 #include <memory>
+#include <string>
 #include <vector>
 
 namespace traceprop {
@@ -28,6 +30,10 @@ ServerInterceptorCreators& InterceptorCreatorsOf(grpc::ServerBuilder& builder);
 // returned one), in factory order; empty before the call has any.
 const std::vector<std::unique_ptr<grpc::experimental::Interceptor>>&
 InterceptorsOf(const grpc::ServerContextBase& ctx);
+
+// The target `channel` was created with ("dns:///host:port", "ipv4:…"),
+// from gRPC core; "" for a channel that is not a grpc::Channel.
+std::string ChannelTarget(grpc::ChannelInterface* channel);
 
 }  // namespace internal
 }  // namespace traceprop

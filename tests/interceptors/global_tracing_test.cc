@@ -7,6 +7,7 @@
 
 #include <memory>
 #include <string>
+#include <variant>
 #include <vector>
 
 #include "absl/status/status.h"
@@ -16,6 +17,8 @@
 #include "traceprop/context/traceparent.h"
 #include "traceprop/interceptors/global_tracing.h"
 #include "traceprop/interceptors/tracing.h"
+#include "traceprop/spans/in_memory_exporter.h"
+#include "traceprop/spans/provider.h"
 #include "traceprop/tests/interceptors/echo_servers.h"
 
 namespace traceprop {
@@ -99,6 +102,38 @@ TEST(GlobalTracingTest, PlainChannelCarriesTheTrace) {
   EXPECT_EQ(resp.server_span().trace_id(), root.trace_id().ToHex());
   server.Shutdown();
   EXPECT_THAT(server.checker().failures(), IsEmpty());
+}
+
+// The CLIENT span of a plain channel's call records the server it dialled
+// (the channel's target, asked of gRPC), as on a CreateTracedChannel one.
+TEST(GlobalTracingTest, PlainChannelClientSpanRecordsTheDialledServer) {
+  EchoServer server(ServerApi::kSync);
+  auto exporter = std::make_unique<InMemoryExporter>();
+  const std::shared_ptr<InMemorySpans> spans = exporter->storage();
+  auto provider = std::make_shared<TracerProvider>(TracerProviderOptions{
+      nullptr, std::make_unique<BatchSpanProcessor>(std::move(exporter))});
+  InstallTracerProvider(provider);
+  auto channel =
+      grpc::CreateChannel(Target(server), grpc::InsecureChannelCredentials());
+  {
+    ContextScope scope(TraceContext::NewRoot());
+    Unary(channel);
+  }
+  InstallTracerProvider(nullptr);
+  ASSERT_TRUE(provider->Shutdown(absl::Seconds(10)));
+  server.Shutdown();
+  const SpanData* client = nullptr;
+  const std::vector<SpanData> got = spans->Take();
+  for (const SpanData& s : got) {
+    if (s.kind == SpanKind::kClient) client = &s;
+  }
+  ASSERT_NE(client, nullptr);
+  const AttributeValue* address = client->FindAttribute("server.address");
+  const AttributeValue* port = client->FindAttribute("server.port");
+  ASSERT_NE(address, nullptr);
+  ASSERT_NE(port, nullptr);
+  EXPECT_EQ(std::get<std::string>(*address), "127.0.0.1");
+  EXPECT_EQ(std::get<int64_t>(*port), server.port());
 }
 
 TEST(GlobalTracingTest, PlainChannelCallbackStreamCarriesTheTrace) {
