@@ -174,7 +174,7 @@ void InstallServerInterceptors(grpc::ServerBuilder& builder,
                                   return IsTracingFactory(f.get());
                                 }),
                  creators.end());
-  PutTracingFirst(creators, marker->make_tracing);
+  creators.insert(creators.begin(), marker->make_tracing());
   for (auto& f : more) creators.push_back(std::move(f));
 }
 
