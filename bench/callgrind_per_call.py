@@ -21,7 +21,7 @@ import sys
 import tempfile
 
 OWN = {
-    'traceprop': r'traceprop::\(anonymous namespace\)::(ClientFactory::CreateClientInterceptor|ServerFactory::CreateServerInterceptor|ClientInterceptor::Intercept|ServerInterceptor::Intercept|ClientInterceptor::~ClientInterceptor|ServerInterceptor::~ServerInterceptor)\(',
+    'traceprop': r'traceprop::\(anonymous namespace\)::(ClientFactory::CreateClientInterceptor|ServerFactory::CreateServerInterceptor|ClientInterceptor::Intercept|ServerInterceptor::Intercept|ClientInterceptor::~ClientInterceptor|ServerInterceptor::~ServerInterceptor|ServerInterceptor::StartCall|ClientInterceptor::Inject)\(',
     'header_only': r'\(anonymous namespace\)::(NoOpClientFactory::CreateClientInterceptor|NoOpServerFactory::CreateServerInterceptor|NoOpInterceptor::Intercept|HeaderOnlyInterceptor::Intercept|NoOpInterceptor::~NoOpInterceptor|HeaderOnlyInterceptor::~HeaderOnlyInterceptor)\(',
     'noop': r'\(anonymous namespace\)::(NoOpClientFactory::CreateClientInterceptor|NoOpServerFactory::CreateServerInterceptor|NoOpInterceptor::Intercept|NoOpInterceptor::~NoOpInterceptor)\(',
 }
@@ -54,12 +54,18 @@ def run(binary, variant, calls, out):
             continue
         cost = int(m.group(1).replace(',', ''))
         if m.group(2) == '*':
-            # Every block of the function: its own source file's, and the
-            # pieces inlined from headers, which callgrind lists apart.
-            inside = bool(entry.search(m.group(3)))
+            # The function's entry under its own source file. Code inlined
+            # from headers is listed apart too ("stl_tree.h:fn"), but the
+            # main entry's inclusive cost already holds it: adding those
+            # entries as well counted it twice (until 2026-12-01).
+            where = m.group(3)
+            inside = bool(entry.search(where)) and \
+                where.split(':', 1)[0].endswith('.cc')
             if inside:
                 own += cost
-        elif inside and HANDBACK.search(m.group(3)):
+        elif inside and (HANDBACK.search(m.group(3)) or
+                         entry.search(m.group(3))):
+            # Handed back to gRPC, or counted as an entry of its own.
             own -= cost
     return total, own
 
