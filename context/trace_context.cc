@@ -31,12 +31,8 @@ absl::StatusOr<TraceContext> TraceContext::FromHeaders(
                       SpanId(), /*remote=*/true);
 }
 
-TraceContext TraceContext::Child() const {
-  if (!IsValid()) return NewRoot().WithBaggage(baggage_);
-  TraceContext child(trace_id_, GenerateSpanId(), flags_, trace_state_,
-                     span_id_, /*remote=*/false);
-  child.baggage_ = baggage_;
-  return child;
+TraceContext TraceContext::RootWithBaggage() const {
+  return NewRoot().WithBaggage(baggage_);
 }
 
 std::string TraceContext::ToTraceParent() const {

@@ -24,6 +24,7 @@
 #include "absl/strings/string_view.h"
 #include "absl/types/span.h"
 #include "traceprop/context/baggage.h"
+#include "traceprop/context/id_generator.h"
 #include "traceprop/context/ids.h"
 #include "traceprop/context/tracestate.h"
 
@@ -76,7 +77,13 @@ class TraceContext {
   // returns NewRoot() with this context's baggage (nothing to continue:
   // start a new trace), never an invalid context dressed as valid.
   // Thread-safe.
-  TraceContext Child() const;
+  TraceContext Child() const {
+    if (!IsValid()) return RootWithBaggage();
+    TraceContext child(trace_id_, GenerateSpanId(), flags_, trace_state_,
+                       span_id_, /*remote=*/false);
+    child.baggage_ = baggage_;
+    return child;
+  }
 
   bool IsValid() const { return trace_id_.IsValid() && span_id_.IsValid(); }
 
@@ -131,6 +138,8 @@ class TraceContext {
   }
 
  private:
+  TraceContext RootWithBaggage() const;  // Child() of an invalid context
+
   TraceId trace_id_;
   SpanId span_id_;
   SpanId parent_span_id_;

@@ -11,6 +11,8 @@ namespace {
 bool IsOws(char c) { return c == ' ' || c == '\t'; }
 
 absl::string_view TrimOws(absl::string_view s) {
+  if (s.size() == kTraceParentSize && !IsOws(s.front()) && !IsOws(s.back()))
+    return s;  // the usual header: nothing to trim
   while (!s.empty() && IsOws(s.front())) s.remove_prefix(1);
   while (!s.empty() && IsOws(s.back())) s.remove_suffix(1);
   return s;

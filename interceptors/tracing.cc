@@ -1,9 +1,10 @@
 #include "traceprop/interceptors/tracing.h"
 
+#include <grpc/grpc.h>
+#include <grpc/slice.h>
+#include <grpc/support/log.h>
 #include <grpcpp/create_channel.h>
 #include <grpcpp/support/interceptor.h>
-
-#include <grpc/support/log.h>
 
 #include <algorithm>
 #include <atomic>
@@ -155,10 +156,28 @@ void ReleaseBatch(InterceptorBatchMethods* methods, const Interceptor* self,
 
 class ClientInterceptor final : public Interceptor {
  public:
-  ClientInterceptor(TraceContext call, ClientRpcInfo* info, const Plan* plan,
+  // The call's context is a child of `current` (or a new root), built in
+  // place; it carries current's baggage, also when it starts a root.
+  ClientInterceptor(const TraceContext& current, bool root_sampled,
+                    ClientRpcInfo* info, const Plan* plan,
                     const internal::ServerAddress* server)
-      : call_(std::move(call)), info_(info), plan_(plan) {
-    span_.StartClient(call_, info->method(), server);  // records if sampled
+      : call_(internal::NewCallContext(current, root_sampled, info->method(),
+                                       SpanKind::kClient)),
+        info_(info),
+        plan_(plan) {
+    if (!current.baggage().empty() && call_.baggage() != current.baggage())
+      call_ = call_.WithBaggage(current.baggage());
+    const internal::ServerAddress* server_address = server;
+    // A channel made without its target known here (process-wide tracing
+    // of a plain grpc::CreateChannel): ask gRPC, for a recorded span only.
+    std::optional<internal::ServerAddress> dialled;
+    if (server_address == nullptr && call_.sampled() &&
+        InstalledTracerProvider() != nullptr) {
+      dialled = internal::ParseServerAddress(
+          internal::ChannelTarget(info->channel()));
+      if (dialled) server_address = &*dialled;
+    }
+    span_.StartClient(call_, info->method(), server_address);  // if sampled
     internal::TsanRelease(this);
   }
   ~ClientInterceptor() override { internal::TsanAcquire(this); }
@@ -184,10 +203,12 @@ class ClientInterceptor final : public Interceptor {
           md->erase(kTraceParent);
           md->erase(kTraceState);
         }
-        std::string traceparent(kTraceParentSize, '0');
+        char traceparent[kTraceParentSize];
         FormatTraceParentTo(call_.trace_id(), call_.span_id(), call_.flags(),
-                            traceparent.data());
-        md->emplace(kTraceParent, std::move(traceparent));
+                            traceparent);
+        md->emplace(std::piecewise_construct,
+                    std::forward_as_tuple(kTraceParent),
+                    std::forward_as_tuple(traceparent, kTraceParentSize));
         if (!call_.trace_state().empty()) {
           // TraceState only holds members that passed the grammar, so the
           // value is valid metadata (printable ASCII).
@@ -214,7 +235,7 @@ class ClientInterceptor final : public Interceptor {
   }
 
  private:
-  const TraceContext call_;
+  TraceContext call_;          // set in the constructor, then only read
   ClientRpcInfo* const info_;  // gRPC's, outlives the interceptor
   const Plan* const plan_;     // the factory's, outlives the call
   internal::RpcSpan span_;     // the CLIENT span; ends at status or here
@@ -237,23 +258,8 @@ class ClientFactory final : public ClientInterceptorFactoryInterface {
     const TraceContext& current = Current();
     if (!current.IsValid() && !options_.start_root_when_no_context)
       return nullptr;
-    TraceContext call = internal::NewCallContext(
-        current, options_.root_sampled, info->method(), SpanKind::kClient);
-    // The call carries Current()'s baggage, also when it starts a root.
-    if (call.baggage() != current.baggage()) {
-      call = call.WithBaggage(current.baggage());
-    }
-    const internal::ServerAddress* server = server_ ? &*server_ : nullptr;
-    // A channel made without its target known here (process-wide tracing
-    // of a plain grpc::CreateChannel): ask gRPC, for a recorded span only.
-    std::optional<internal::ServerAddress> dialled;
-    if (server == nullptr && call.sampled() &&
-        InstalledTracerProvider() != nullptr) {
-      dialled = internal::ParseServerAddress(
-          internal::ChannelTarget(info->channel()));
-      if (dialled) server = &*dialled;
-    }
-    return new ClientInterceptor(std::move(call), info, &plan_, server);
+    return new ClientInterceptor(current, options_.root_sampled, info, &plan_,
+                                 server_ ? &*server_ : nullptr);
   }
 
  private:
@@ -264,11 +270,45 @@ class ClientFactory final : public ClientInterceptorFactoryInterface {
 
 // ---------------------------------------------------------------- server
 
-// CallSpans is what the server interceptor knows about one call: written
-// before ready() is true, immutable afterwards.
+absl::string_view SliceView(const grpc_slice& s) {
+  return absl::string_view(
+      reinterpret_cast<const char*>(GRPC_SLICE_START_PTR(s)),
+      GRPC_SLICE_LENGTH(s));
+}
+
+// W3CHeaders is what the W3C fast path reads of a call's received metadata
+// (keys arrive lowercase: gRPC lowercases them). Values of one key keep
+// their order of arrival.
+struct W3CHeaders {
+  void Add(absl::string_view key, absl::string_view value) {
+    if (key == absl::string_view(kTraceParent, sizeof(kTraceParent) - 1)) {
+      traceparent = value;
+      ++traceparents;
+    } else if (key == absl::string_view(kTraceState, sizeof(kTraceState) - 1)) {
+      tracestates.push_back(value);
+    } else if (key == absl::string_view(kBaggage, sizeof(kBaggage) - 1)) {
+      baggage.push_back(value);
+    }
+  }
+  absl::string_view traceparent;  // the last one: meaningful when only one
+  size_t traceparents = 0;
+  absl::InlinedVector<absl::string_view, 2> tracestates;
+  absl::InlinedVector<absl::string_view, 2> baggage;
+};
+
+// CallSpans is what the server interceptor knows about one call: built
+// once the call's metadata is read, before ready() is true, immutable
+// afterwards. The server span continues `incoming` when `continued`, else
+// it starts a new root (incoming invalid, or not trusted).
 struct CallSpans {
-  TraceContext server_span;
+  CallSpans(TraceContext in, bool continued, bool root_sampled,
+            const char* method)
+      : incoming(std::move(in)),
+        server_span(internal::NewCallContext(
+            continued ? incoming : internal::kNoContext, root_sampled, method,
+            SpanKind::kServer)) {}
   TraceContext incoming;
+  TraceContext server_span;
 };
 
 class ServerInterceptor final : public Interceptor {
@@ -284,30 +324,19 @@ class ServerInterceptor final : public Interceptor {
 
   // ready: spans() is set (the call's initial metadata has been read).
   bool ready() const { return ready_.load(std::memory_order_acquire); }
-  const CallSpans& spans() const { return spans_; }
+  const CallSpans& spans() const { return *spans_; }
 
   void Intercept(InterceptorBatchMethods* methods) override {
     AcquireBatch(methods);
     if (!ready_.load(std::memory_order_relaxed) &&
         methods->QueryInterceptionHookPoint(
             InterceptionHookPoints::POST_RECV_INITIAL_METADATA)) {
-      Extract(methods->GetRecvInitialMetadata());
-      span_.StartServer(spans_.server_span, spans_.incoming, method_, ctx_);
-      ready_.store(true, std::memory_order_release);
-      // In the sync and callback APIs gRPC 1.51 calls the method handler
-      // from inside this Proceed() (the last step of the reverse-order
-      // POST_RECV_INITIAL_METADATA chain): the handler runs in this scope,
-      // and the thread's previous context is back when Proceed returns.
-      // For completion-queue servers Proceed only re-queues the tag.
-      ContextScope scope(spans_.server_span);
-      ReleaseBatch(methods, this, ctx_);
-      methods->Proceed();
+      StartCall(methods);
       return;
     }
     // Only a recording span needs the status (gRPC builds it on request).
-    if (span_.IsRecording() &&
-        methods->QueryInterceptionHookPoint(
-            InterceptionHookPoints::PRE_SEND_STATUS)) {
+    if (span_.IsRecording() && methods->QueryInterceptionHookPoint(
+                                   InterceptionHookPoints::PRE_SEND_STATUS)) {
       span_.EndServer(methods->GetSendStatus());
     }
     ReleaseBatch(methods, this, ctx_);
@@ -315,6 +344,23 @@ class ServerInterceptor final : public Interceptor {
   }
 
  private:
+  // StartCall reads the call's metadata, starts the server span and runs
+  // the rest of the batch in its scope.
+  void StartCall(InterceptorBatchMethods* methods) {
+    Extract(methods);
+    span_.StartServer(spans_->server_span, spans_->incoming, method_, ctx_);
+    ready_.store(true, std::memory_order_release);
+    // In the sync and callback APIs gRPC 1.51 calls the method handler
+    // from inside this Proceed() (the last step of the reverse-order
+    // POST_RECV_INITIAL_METADATA chain): the handler runs in this scope,
+    // and the thread's previous context is back when Proceed returns.
+    // For completion-queue servers Proceed only re-queues the tag.
+    // spans_ outlives the Proceed() call: the slot points at it, no copy.
+    internal::SlotGuard scope(&spans_->server_span);
+    ReleaseBatch(methods, this, ctx_);
+    methods->Proceed();
+  }
+
   // Count is the factory's counters (ServerOptions::header_counters).
   Counters& Count() const {
     return internal::ServerHeaderCounting::Of(*options_->header_counters);
@@ -322,26 +368,32 @@ class ServerInterceptor final : public Interceptor {
 
   // Extract sets spans_ from the incoming metadata, by the plan, and
   // attaches the admitted baggage to the server span.
-  void Extract(std::multimap<grpc::string_ref, grpc::string_ref>* md) {
+  void Extract(InterceptorBatchMethods* methods) {
     Counters& counters = Count();
     Bump(counters.calls);
     Baggage baggage;
     if (plan_->propagator != nullptr) {
-      ExtractWith(*plan_->propagator, md, &baggage);
+      ExtractWith(*plan_->propagator, methods->GetRecvInitialMetadata(),
+                  &baggage);
     } else {
-      ExtractW3C(md);
-      if (plan_->baggage && md != nullptr) {
-        absl::InlinedVector<absl::string_view, 2> values;
-        const grpc::string_ref key(kBaggage, sizeof(kBaggage) - 1);
-        for (auto it = md->lower_bound(key); it != md->end() && it->first == key;
-             ++it) {
-          values.emplace_back(it->second.data(), it->second.size());
+      W3CHeaders headers;
+      if (const grpc_metadata_array* arr =
+              internal::UnmappedRecvInitialMetadata(methods)) {
+        for (size_t i = 0; i < arr->count; ++i) {
+          headers.Add(SliceView(arr->metadata[i].key),
+                      SliceView(arr->metadata[i].value));
         }
-        if (!values.empty()) {
-          Baggage::ParseStats stats;
-          baggage = Baggage::Parse(values, &stats);
-          if (stats.invalid_members > 0) Bump(counters.malformed_headers);
+      } else if (const auto* md = methods->GetRecvInitialMetadata()) {
+        for (const auto& [key, value] : *md) {
+          headers.Add(absl::string_view(key.data(), key.size()),
+                      absl::string_view(value.data(), value.size()));
         }
+      }
+      ExtractW3C(headers);
+      if (plan_->baggage && !headers.baggage.empty()) {
+        Baggage::ParseStats stats;
+        baggage = Baggage::Parse(headers.baggage, &stats);
+        if (stats.invalid_members > 0) Bump(counters.malformed_headers);
       }
     }
     if (baggage.empty()) return;
@@ -349,7 +401,7 @@ class ServerInterceptor final : public Interceptor {
     baggage = Admit(std::move(baggage), *options_);
     if (baggage.size() < received) Bump(counters.dropped_baggage);
     if (!baggage.empty()) {
-      spans_.server_span = spans_.server_span.WithBaggage(std::move(baggage));
+      spans_->server_span = spans_->server_span.WithBaggage(std::move(baggage));
     }
   }
 
@@ -364,71 +416,50 @@ class ServerInterceptor final : public Interceptor {
     for (int i = 0; i < in.invalid; ++i) Bump(counters.malformed_headers);
     *baggage = std::move(in.baggage);
     if (in.context.IsValid()) {
-      spans_.incoming = std::move(in.context);
-      if (options_->trust_incoming) {
-        Bump(counters.continued);
-        spans_.server_span = internal::NewCallContext(
-            spans_.incoming, options_->root_sampled, method_, SpanKind::kServer);
-      } else {
-        Bump(counters.untrusted);
-        spans_.server_span = internal::NewCallContext(
-            TraceContext(), options_->root_sampled, method_, SpanKind::kServer);
-      }
+      Bump(options_->trust_incoming ? counters.continued : counters.untrusted);
+      spans_.emplace(std::move(in.context), options_->trust_incoming,
+                     options_->root_sampled, method_);
       return;
     }
     // No valid context in any configured format: a new root.
     Bump(in.invalid > 0 ? counters.invalid_traceparent
                         : counters.missing_traceparent);
-    spans_.server_span = internal::NewCallContext(
-        TraceContext(), options_->root_sampled, method_, SpanKind::kServer);
+    spans_.emplace(TraceContext(), false, options_->root_sampled, method_);
     // A sampling decision sent without ids (B3 `b3: 0`, `x-b3-sampled: 1`)
     // is the new root's sampled flag, from a trusted caller.
     if (in.sampled.has_value() && options_->trust_incoming) {
-      spans_.server_span = spans_.server_span.WithFlags(
-          spans_.server_span.flags().WithSampled(*in.sampled));
+      spans_->server_span = spans_->server_span.WithFlags(
+          spans_->server_span.flags().WithSampled(*in.sampled));
     }
   }
 
   // ExtractW3C is the fast path for traceparent and tracestate alone.
-  void ExtractW3C(std::multimap<grpc::string_ref, grpc::string_ref>* md) {
+  void ExtractW3C(const W3CHeaders& headers) {
     Counters& counters = Count();
-    absl::string_view traceparent;
-    size_t traceparents = 0;
-    absl::InlinedVector<absl::string_view, 2> tracestates;
-    if (md != nullptr) {
-      // The map is sorted and "traceparent" < "tracestate": one descent,
-      // then a walk over the few keys in between.
-      const grpc::string_ref parent_key(kTraceParent, sizeof(kTraceParent) - 1);
-      const grpc::string_ref state_key(kTraceState, sizeof(kTraceState) - 1);
-      for (auto it = md->lower_bound(parent_key); it != md->end(); ++it) {
-        const absl::string_view value(it->second.data(), it->second.size());
-        if (it->first == parent_key) {
-          traceparent = value;
-          ++traceparents;
-        } else if (it->first == state_key) {
-          tracestates.push_back(value);
-        } else if (state_key < it->first) {
-          break;
-        }
-      }
-    }
+    const size_t traceparents = headers.traceparents;
+    const absl::string_view traceparent = headers.traceparent;
+    const auto& tracestates = headers.tracestates;
     if (traceparents == 1) {
-      absl::Status tracestate_status;
-      absl::StatusOr<TraceContext> incoming = TraceContext::FromHeaders(
-          traceparent, tracestates, &tracestate_status);
-      if (incoming.ok()) {
-        if (!tracestate_status.ok()) Bump(counters.invalid_tracestate);
-        spans_.incoming = *std::move(incoming);
-        if (options_->trust_incoming) {
-          Bump(counters.continued);
-          spans_.server_span = internal::NewCallContext(
-              spans_.incoming, options_->root_sampled, method_,
-              SpanKind::kServer);
-        } else {
-          Bump(counters.untrusted);
-          spans_.server_span = internal::NewCallContext(
-        TraceContext(), options_->root_sampled, method_, SpanKind::kServer);
+      // TraceContext::FromHeaders' steps, building the context in place:
+      // 53 instructions less per call (bench/callgrind_per_call.py).
+      absl::StatusOr<TraceParent> parent = ParseTraceParent(traceparent);
+      if (parent.ok()) {
+        TraceState state;
+        if (!tracestates.empty()) {
+          absl::StatusOr<TraceState> parsed = TraceState::Parse(tracestates);
+          if (parsed.ok()) {
+            state = *std::move(parsed);
+          } else {
+            Bump(counters.invalid_tracestate);
+          }
         }
+        Bump(options_->trust_incoming ? counters.continued
+                                      : counters.untrusted);
+        spans_.emplace(TraceContext(parent->trace_id, parent->parent_id,
+                                    parent->flags, std::move(state), SpanId(),
+                                    /*remote=*/true),
+                       options_->trust_incoming, options_->root_sampled,
+                       method_);
         return;
       }
       Bump(counters.invalid_traceparent);
@@ -439,15 +470,14 @@ class ServerInterceptor final : public Interceptor {
       Bump(counters.multiple_traceparent);
       Bump(counters.malformed_headers);
     }
-    spans_.server_span = internal::NewCallContext(
-        TraceContext(), options_->root_sampled, method_, SpanKind::kServer);
+    spans_.emplace(TraceContext(), false, options_->root_sampled, method_);
   }
 
   const grpc::ServerContextBase* const ctx_;
   const ServerOptions* const options_;  // owned by the factory
   const Plan* const plan_;              // owned by the factory
   const char* const method_;            // gRPC's, outlives the call
-  CallSpans spans_;
+  std::optional<CallSpans> spans_;      // set by Extract
   internal::RpcSpan span_;  // the SERVER span; ends at status or here
   std::atomic<bool> ready_{false};
 };

@@ -64,7 +64,9 @@ class RecordingSpan {
   RecordingSpan& operator=(RecordingSpan&& other) noexcept;
   RecordingSpan(const RecordingSpan&) = delete;
   RecordingSpan& operator=(const RecordingSpan&) = delete;
-  ~RecordingSpan() { End(); }
+  ~RecordingSpan() {
+    if (data_) End();
+  }
 
   // IsRecording is true between a sampled start and End(). Every setter is
   // a no-op (and nearly free) when it is false.

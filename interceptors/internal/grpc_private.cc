@@ -2,6 +2,10 @@
 
 #include <grpc/grpc.h>
 #include <grpc/support/alloc.h>
+#include <grpcpp/impl/codegen/interceptor_common.h>
+#include <grpcpp/impl/codegen/metadata_map.h>
+
+#include <typeinfo>
 
 namespace traceprop {
 namespace internal {
@@ -41,7 +45,33 @@ struct CChannelTag {
 };
 template struct ExposeMember<CChannelTag, &grpc::Channel::c_channel_>;
 
+struct RecvInitialMetadataTag {
+  using type = grpc::internal::MetadataMap*
+      grpc::internal::InterceptorBatchMethodsImpl::*;
+  friend type MemberOf(RecvInitialMetadataTag);
+};
+template struct ExposeMember<
+    RecvInitialMetadataTag,
+    &grpc::internal::InterceptorBatchMethodsImpl::recv_initial_metadata_>;
+
+struct FilledTag {
+  using type = bool grpc::internal::MetadataMap::*;
+  friend type MemberOf(FilledTag);
+};
+template struct ExposeMember<FilledTag, &grpc::internal::MetadataMap::filled_>;
+
 }  // namespace
+
+const grpc_metadata_array* UnmappedRecvInitialMetadata(
+    grpc::experimental::InterceptorBatchMethods* methods) {
+  if (typeid(*methods) != typeid(grpc::internal::InterceptorBatchMethodsImpl))
+    return nullptr;
+  grpc::internal::MetadataMap* map =
+      static_cast<grpc::internal::InterceptorBatchMethodsImpl*>(methods)
+          ->*MemberOf(RecvInitialMetadataTag{});
+  if (map == nullptr || map->*MemberOf(FilledTag{})) return nullptr;
+  return map->arr();
+}
 
 ServerInterceptorCreators& InterceptorCreatorsOf(grpc::ServerBuilder& builder) {
   return builder.*MemberOf(CreatorsTag{});

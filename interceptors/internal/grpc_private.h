@@ -1,4 +1,4 @@
-// Private: read access to four members gRPC 1.51 keeps private, which
+// Private: read access to six members gRPC 1.51 keeps private, which
 // traceprop needs and gRPC offers no API for. Naming a private member is
 // allowed in an explicit instantiation ([temp.spec.general]/6), so this is
 // standard C++; a gRPC that renames or retypes a member fails to compile in
@@ -34,6 +34,15 @@ InterceptorsOf(const grpc::ServerContextBase& ctx);
 // The target `channel` was created with ("dns:///host:port", "ipv4:…"),
 // from gRPC core; "" for a channel that is not a grpc::Channel.
 std::string ChannelTarget(grpc::ChannelInterface* channel);
+
+// The received initial metadata of a POST_RECV_INITIAL_METADATA batch as
+// gRPC core delivered it, when nothing has asked for it as a map yet;
+// null otherwise (`methods` is not gRPC's own batch type, or an interceptor
+// called GetRecvInitialMetadata() and may have changed the map: read the
+// map then). Reading the array spares the map gRPC would build and
+// allocate on request, as gRPC's own MetadataMap::GetBinaryErrorDetails does.
+const grpc_metadata_array* UnmappedRecvInitialMetadata(
+    grpc::experimental::InterceptorBatchMethods* methods);
 
 }  // namespace internal
 }  // namespace traceprop

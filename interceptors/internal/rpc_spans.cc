@@ -64,75 +64,69 @@ bool ServerSpanIsError(grpc::StatusCode code) {
   }
 }
 
-TraceContext NewCallContext(const TraceContext& parent, bool root_sampled,
-                            const char* method, SpanKind kind) {
-  TracerProvider* provider = InstalledTracerProvider();
-  if (provider == nullptr || (!parent.IsValid() && !root_sampled)) {
-    return parent.IsValid() ? parent.Child()
-                            : TraceContext::NewRoot(root_sampled);
-  }
-  return provider->NewSpanContext(parent, SpanName(method), kind);
+void RpcSpan::EndUnfinished() {
+  span_->SetAttribute("rpc.grpc.status_code",
+                      static_cast<int64_t>(grpc::StatusCode::CANCELLED));
+  if (!server_)
+    span_->SetStatus(StatusCode::kError, "call ended without status");
+  span_->End();
 }
 
-RpcSpan::~RpcSpan() {
-  if (!span_.IsRecording()) return;
-  span_.SetAttribute("rpc.grpc.status_code",
-                     static_cast<int64_t>(grpc::StatusCode::CANCELLED));
-  if (!server_) span_.SetStatus(StatusCode::kError, "call ended without status");
-  span_.End();
-}
-
-void RpcSpan::StartClient(const TraceContext& call, const char* method,
-                          const ServerAddress* server) {
-  if (!call.sampled()) return;
+void RpcSpan::RecordClient(const TraceContext& call, const char* method,
+                           const ServerAddress* server) {
   TracerProvider* provider = InstalledTracerProvider();
   if (provider == nullptr) return;
   absl::string_view name = SpanName(method);
-  span_ = provider->Record(call, name, SpanKind::kClient);
-  if (!span_.IsRecording()) return;
-  SetServiceAndMethod(span_, name);
+  span_.emplace(provider->Record(call, name, SpanKind::kClient));
+  if (!span_->IsRecording()) {
+    span_.reset();
+    return;
+  }
+  SetServiceAndMethod(*span_, name);
   if (server != nullptr) {
-    span_.SetAttribute("server.address", server->address);
+    span_->SetAttribute("server.address", server->address);
     if (server->port >= 0)
-      span_.SetAttribute("server.port", static_cast<int64_t>(server->port));
+      span_->SetAttribute("server.port", static_cast<int64_t>(server->port));
   }
 }
 
-void RpcSpan::StartServer(const TraceContext& server_span,
-                          const TraceContext& incoming, const char* method,
-                          const grpc::ServerContextBase* ctx) {
-  if (!server_span.sampled()) return;
+void RpcSpan::RecordServer(const TraceContext& server_span,
+                           const TraceContext& incoming, const char* method,
+                           const grpc::ServerContextBase* ctx) {
   TracerProvider* provider = InstalledTracerProvider();
   if (provider == nullptr) return;
   absl::string_view name = SpanName(method);
   const bool continued = incoming.IsValid() &&
                          server_span.trace_id() == incoming.trace_id() &&
                          server_span.parent_span_id() == incoming.span_id();
-  span_ = provider->Record(server_span, name, SpanKind::kServer, continued);
-  if (!span_.IsRecording()) return;
+  span_.emplace(
+      provider->Record(server_span, name, SpanKind::kServer, continued));
+  if (!span_->IsRecording()) {
+    span_.reset();
+    return;
+  }
   server_ = true;
-  SetServiceAndMethod(span_, name);
-  if (incoming.IsValid() && !continued) span_.AddLink(incoming);
-  if (ctx != nullptr) SetPeer(span_, ctx->peer());
+  SetServiceAndMethod(*span_, name);
+  if (incoming.IsValid() && !continued) span_->AddLink(incoming);
+  if (ctx != nullptr) SetPeer(*span_, ctx->peer());
 }
 
-void RpcSpan::EndClient(const grpc::Status& status,
-                        grpc::ClientContext* client) {
-  if (!span_.IsRecording()) return;
-  span_.SetAttribute("rpc.grpc.status_code",
-                     static_cast<int64_t>(status.error_code()));
-  if (!status.ok()) span_.SetStatus(StatusCode::kError, status.error_message());
-  if (client != nullptr) SetPeer(span_, client->peer());
-  span_.End();
+void RpcSpan::EndRecordedClient(const grpc::Status& status,
+                                grpc::ClientContext* client) {
+  span_->SetAttribute("rpc.grpc.status_code",
+                      static_cast<int64_t>(status.error_code()));
+  if (!status.ok())
+    span_->SetStatus(StatusCode::kError, status.error_message());
+  if (client != nullptr) SetPeer(*span_, client->peer());
+  span_->End();
 }
 
-void RpcSpan::EndServer(const grpc::Status& status) {
-  if (!span_.IsRecording()) return;
-  span_.SetAttribute("rpc.grpc.status_code",
-                     static_cast<int64_t>(status.error_code()));
+void RpcSpan::EndRecordedServer(const grpc::Status& status) {
+  span_->SetAttribute("rpc.grpc.status_code",
+                      static_cast<int64_t>(status.error_code()));
   if (ServerSpanIsError(status.error_code()))
-    span_.SetStatus(StatusCode::kError, status.error_message());
-  span_.End();
+    span_->SetStatus(StatusCode::kError, status.error_message());
+  span_->End();
 }
 
 }  // namespace internal

@@ -256,6 +256,86 @@ TEST(ServerOptionsTest, UntrustedEndpointStartsRootAndKeepsLink) {
   }
 }
 
+// An application interceptor given to EnableTracing runs before
+// traceprop's on received metadata (gRPC runs post-receive hooks in reverse
+// order). traceprop reads gRPC's raw metadata only while nobody has asked
+// for the map; once an interceptor has, traceprop reads the map, with that
+// interceptor's changes.
+constexpr char kRewrittenTraceId[] = "0af7651916cd43dd8448eb211c80319c";
+constexpr char kRewritten[] =
+    "00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01";
+
+class MetadataTouchingFactory final
+    : public grpc::experimental::ServerInterceptorFactoryInterface {
+ public:
+  explicit MetadataTouchingFactory(bool rewrite) : rewrite_(rewrite) {}
+  grpc::experimental::Interceptor* CreateServerInterceptor(
+      grpc::experimental::ServerRpcInfo* /*info*/) override {
+    return new Touch(rewrite_);
+  }
+
+ private:
+  class Touch final : public grpc::experimental::Interceptor {
+   public:
+    explicit Touch(bool rewrite) : rewrite_(rewrite) {}
+    void Intercept(grpc::experimental::InterceptorBatchMethods* m) override {
+      if (m->QueryInterceptionHookPoint(
+              grpc::experimental::InterceptionHookPoints::
+                  POST_RECV_INITIAL_METADATA)) {
+        auto* md = m->GetRecvInitialMetadata();  // builds gRPC's map
+        if (rewrite_) {
+          md->erase("traceparent");
+          md->emplace("traceparent", kRewritten);
+        }
+      }
+      m->Proceed();
+    }
+
+   private:
+    const bool rewrite_;
+  };
+  const bool rewrite_;
+};
+
+class FillingEcho final : public tpecho::Echo::Service {
+  grpc::Status Unary(grpc::ServerContext* ctx, const EchoRequest* /*req*/,
+                     EchoResponse* resp) override {
+    testing_support::StepChecker::FillResponse(*ctx, resp);
+    return grpc::Status::OK;
+  }
+};
+
+TEST(ServerOptionsTest, AnEarlierInterceptorsChangesToTheMetadataAreSeen) {
+  for (bool rewrite : {false, true}) {
+    SCOPED_TRACE(rewrite ? "rewrites traceparent" : "only reads the map");
+    FillingEcho service;
+    grpc::ServerBuilder builder;
+    int port = 0;
+    builder.AddListeningPort("127.0.0.1:0", grpc::InsecureServerCredentials(),
+                             &port);
+    builder.RegisterService(&service);
+    std::vector<
+        std::unique_ptr<grpc::experimental::ServerInterceptorFactoryInterface>>
+        app;
+    app.push_back(std::make_unique<MetadataTouchingFactory>(rewrite));
+    EnableTracing(builder, {}, std::move(app));
+    std::unique_ptr<grpc::Server> server = builder.BuildAndStart();
+    ASSERT_NE(server, nullptr);
+    EchoResponse resp =
+        Unary(grpc::CreateChannel("127.0.0.1:" + std::to_string(port),
+                                  grpc::InsecureChannelCredentials()),
+              {{"traceparent", kValid}});
+    if (rewrite) {
+      EXPECT_EQ(resp.server_span().trace_id(), kRewrittenTraceId);
+      EXPECT_EQ(resp.server_span().parent_span_id(), "b7ad6b7169203331");
+      EXPECT_EQ(resp.incoming().span_id(), "b7ad6b7169203331");
+    } else {
+      ExpectContinued(resp);
+    }
+    server->Shutdown();
+  }
+}
+
 TEST(ServerOptionsTest, HeaderCountersBelongToTheServersGivenThem) {
   auto a = std::make_shared<ServerHeaderCounters>();
   auto shared = std::make_shared<ServerHeaderCounters>();
