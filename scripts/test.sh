@@ -79,7 +79,7 @@ step_asan() {
     -DTRACEPROP_BUILD_BENCHMARKS=OFF &&
     ninja -C "$b" -j"$JOBS" &&
     ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
-      ctest --test-dir "$b" -LE load -j"$JOBS"
+      PROCS_STOP_WAIT_S=15 ctest --test-dir "$b" -LE load -j"$JOBS"
 }
 
 step_tsan() {
@@ -88,7 +88,7 @@ step_tsan() {
     -DTRACEPROP_BUILD_BENCHMARKS=OFF || return 1
   ninja -C "$b" -j"$JOBS" &&
     TSAN_OPTIONS="halt_on_error=1 second_deadlock_stack=1 suppressions=$ROOT/tests/tsan.supp" \
-      ctest --test-dir "$b" -L tsan -j"$JOBS"
+      PROCS_STOP_WAIT_S=15 ctest --test-dir "$b" -L tsan -j"$JOBS"
 }
 
 step_fuzz() {

@@ -11,7 +11,8 @@
 # server's "listening on HOST:PORT" line, read from its output pipe
 # (a blocking read with a timeout, no polling). Every process started is
 # stopped on exit — normal, failure, Ctrl-C or kill: SIGTERM to its process
-# group, then SIGKILL after 5 s, then reaped.
+# group, then SIGKILL after $PROCS_STOP_WAIT_S seconds (default 5), then
+# reaped.
 
 PROCS_PIDS=()   # servers (process group leaders)
 PROCS_DRAINS=() # the cat processes copying their output to the logs
@@ -67,13 +68,15 @@ procs_start() {
   exec {fd}<&-
 }
 
-# procs_wait_gone PID — waits up to 5 s for PID to exit, then SIGKILLs its
-# group (or itself), then reaps it; a server that exits with a non-zero
+# procs_wait_gone PID — waits up to $PROCS_STOP_WAIT_S s (default 5; the
+# sanitizer steps of scripts/test.sh allow 15, as an instrumented process's
+# exit, leak check included, is slower on a loaded 2-CPU machine) for PID
+# to exit, then SIGKILLs its group (or itself), then reaps it; a server that exits with a non-zero
 # status (a crash, a sanitizer report, or the SIGKILL) is recorded in
 # PROCS_BAD_EXITS.
 procs_wait_gone() {
   local pid=$1 i status=0
-  for ((i = 0; i < 50; i++)); do
+  for ((i = 0; i < ${PROCS_STOP_WAIT_S:-5} * 10; i++)); do
     kill -0 "$pid" 2>/dev/null || break
     sleep 0.1
   done

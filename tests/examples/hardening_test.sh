@@ -137,7 +137,7 @@ for style in sync async callback; do
     c2=$!
     inflight=$(wait_for_count "$XLOG" "forwarding to" 200 60)
     t0=$(now_ms)
-    # Exits on its own; procs_stop would SIGKILL it after 5 s (a failure).
+    # Exits on its own; procs_stop would SIGKILL it after PROCS_STOP_WAIT_S (a failure).
     procs_stop "$XPID"
     took=$(($(now_ms) - t0))
     wait "$c1" "$c2" || true

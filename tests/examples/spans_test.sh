@@ -174,7 +174,7 @@ else
 fi
 
 # An unreachable collector: the spans are lost (reported), the exit is not
-# delayed past the grace period (procs_stop would SIGKILL it after 5 s).
+# delayed past the grace period (procs_stop would SIGKILL it after PROCS_STOP_WAIT_S).
 OTEL_EXPORTER_OTLP_ENDPOINT=http://127.0.0.1:1 \
   procs_start dead-collector "$RBIN/relay_server" --port 0 --name dead --grace_ms 1000
 X=$PROCS_ADDR
