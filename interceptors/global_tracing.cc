@@ -33,7 +33,7 @@ class PassThrough final : public Interceptor {
 class GlobalFactory final : public ClientInterceptorFactoryInterface {
  public:
   explicit GlobalFactory(ClientOptions options)
-      : inner_(MakeClientInterceptorFactory(options)) {}
+      : inner_(internal::MakeSharedClientInterceptorFactory(options)) {}
 
   Interceptor* CreateClientInterceptor(ClientRpcInfo* info) override {
     if (internal::TakeClaim(info)) return new PassThrough;

@@ -154,30 +154,68 @@ void ReleaseBatch(InterceptorBatchMethods* methods, const Interceptor* self,
 
 // ---------------------------------------------------------------- client
 
+// ServerAddressSource gives a channel's server address to its CLIENT spans:
+// parsed from the target when the channel was made by CreateTracedChannel;
+// otherwise asked of gRPC core (ChannelTarget), once for the first channel
+// a per-channel factory serves, and per recorded call for any other channel
+// (process-wide tracing serves every channel with one factory).
+class ServerAddressSource {
+ public:
+  ServerAddressSource(std::optional<internal::ServerAddress> from_target,
+                      bool per_channel)
+      : from_target_(std::move(from_target)), per_channel_(per_channel) {}
+  ~ServerAddressSource() { delete first_.load(); }
+  ServerAddressSource(const ServerAddressSource&) = delete;
+  ServerAddressSource& operator=(const ServerAddressSource&) = delete;
+
+  // For returns the address for a call on `channel` (nullopt: unknown).
+  std::optional<internal::ServerAddress> For(
+      grpc::ChannelInterface* channel) const {
+    if (from_target_) return from_target_;
+    const Entry* first = first_.load(std::memory_order_acquire);
+    if (first != nullptr && first->channel == channel) return first->address;
+    std::optional<internal::ServerAddress> asked =
+        internal::ParseServerAddress(internal::ChannelTarget(channel));
+    if (per_channel_ && first == nullptr) {
+      auto* entry = new Entry{channel, asked};
+      const Entry* expected = nullptr;
+      if (!first_.compare_exchange_strong(expected, entry,
+                                          std::memory_order_acq_rel)) {
+        delete entry;  // another thread's, for the same channel, won
+      }
+    }
+    return asked;
+  }
+
+ private:
+  struct Entry {
+    grpc::ChannelInterface* channel;
+    std::optional<internal::ServerAddress> address;
+  };
+  const std::optional<internal::ServerAddress> from_target_;
+  const bool per_channel_;
+  mutable std::atomic<const Entry*> first_{nullptr};
+};
+
 class ClientInterceptor final : public Interceptor {
  public:
   // The call's context is a child of `current` (or a new root), built in
   // place; it carries current's baggage, also when it starts a root.
+  // `server` gives server.address/port to a recorded span (null: unknown).
   ClientInterceptor(const TraceContext& current, bool root_sampled,
                     ClientRpcInfo* info, const Plan* plan,
-                    const internal::ServerAddress* server)
+                    const ServerAddressSource& server)
       : call_(internal::NewCallContext(current, root_sampled, info->method(),
                                        SpanKind::kClient)),
         info_(info),
         plan_(plan) {
     if (!current.baggage().empty() && call_.baggage() != current.baggage())
       call_ = call_.WithBaggage(current.baggage());
-    const internal::ServerAddress* server_address = server;
-    // A channel made without its target known here (process-wide tracing
-    // of a plain grpc::CreateChannel): ask gRPC, for a recorded span only.
-    std::optional<internal::ServerAddress> dialled;
-    if (server_address == nullptr && call_.sampled() &&
-        InstalledTracerProvider() != nullptr) {
-      dialled = internal::ParseServerAddress(
-          internal::ChannelTarget(info->channel()));
-      if (dialled) server_address = &*dialled;
+    if (call_.sampled() && InstalledTracerProvider() != nullptr) {
+      const std::optional<internal::ServerAddress> address =
+          server.For(info->channel());
+      span_.StartClient(call_, info->method(), address ? &*address : nullptr);
     }
-    span_.StartClient(call_, info->method(), server_address);  // if sampled
     internal::TsanRelease(this);
   }
   ~ClientInterceptor() override { internal::TsanAcquire(this); }
@@ -243,13 +281,14 @@ class ClientInterceptor final : public Interceptor {
 
 class ClientFactory final : public ClientInterceptorFactoryInterface {
  public:
-  explicit ClientFactory(ClientOptions options)
-      : options_(std::move(options)), plan_(ResolvePlan(options_.propagator)) {}
-  // With the channel's target: CLIENT spans record server.address/port.
-  ClientFactory(ClientOptions options, const std::string& target)
-      : ClientFactory(std::move(options)) {
-    server_ = internal::ParseServerAddress(target);
-  }
+  // per_channel: the factory serves one channel (all but the process-wide
+  // one); `target`, when known, gives CLIENT spans server.address/port.
+  ClientFactory(ClientOptions options, bool per_channel,
+                std::optional<std::string> target = std::nullopt)
+      : options_(std::move(options)),
+        plan_(ResolvePlan(options_.propagator)),
+        server_(target ? internal::ParseServerAddress(*target) : std::nullopt,
+                per_channel) {}
 
   // Runs on the calling thread, when the call object is created.
   Interceptor* CreateClientInterceptor(ClientRpcInfo* info) override {
@@ -259,13 +298,13 @@ class ClientFactory final : public ClientInterceptorFactoryInterface {
     if (!current.IsValid() && !options_.start_root_when_no_context)
       return nullptr;
     return new ClientInterceptor(current, options_.root_sampled, info, &plan_,
-                                 server_ ? &*server_ : nullptr);
+                                 server_);
   }
 
  private:
   const ClientOptions options_;
   const Plan plan_;
-  std::optional<internal::ServerAddress> server_;  // from the target
+  const ServerAddressSource server_;
 };
 
 // ---------------------------------------------------------------- server
@@ -535,7 +574,8 @@ class ServerFactory final : public ServerInterceptorFactoryInterface {
 
 std::unique_ptr<ClientInterceptorFactoryInterface> MakeClientInterceptorFactory(
     ClientOptions options) {
-  return std::make_unique<ClientFactory>(options);
+  return std::make_unique<ClientFactory>(std::move(options),
+                                         /*per_channel=*/true);
 }
 
 std::unique_ptr<ServerInterceptorFactoryInterface> MakeServerInterceptorFactory(
@@ -550,7 +590,8 @@ std::shared_ptr<grpc::Channel> CreateTracedChannel(
     std::vector<std::unique_ptr<ClientInterceptorFactoryInterface>> more) {
   std::vector<std::unique_ptr<ClientInterceptorFactoryInterface>> list;
   list.reserve(more.size() + 1);
-  list.push_back(std::make_unique<ClientFactory>(std::move(options), target));
+  list.push_back(std::make_unique<ClientFactory>(std::move(options),
+                                                 /*per_channel=*/true, target));
   for (auto& f : more) list.push_back(std::move(f));
   return grpc::experimental::CreateCustomChannelWithInterceptors(
       target, creds, args, std::move(list));
@@ -568,6 +609,12 @@ void EnableTracing(
 }
 
 namespace internal {
+std::unique_ptr<ClientInterceptorFactoryInterface>
+MakeSharedClientInterceptorFactory(ClientOptions options) {
+  return std::make_unique<ClientFactory>(std::move(options),
+                                         /*per_channel=*/false);
+}
+
 bool IsTracingFactory(const ServerInterceptorFactoryInterface* f) {
   return dynamic_cast<const ServerFactory*>(f) != nullptr;
 }

@@ -14,6 +14,10 @@
 
 #include <grpcpp/support/client_interceptor.h>
 
+#include <memory>
+
+#include "traceprop/interceptors/tracing.h"
+
 namespace traceprop {
 namespace internal {
 
@@ -25,6 +29,12 @@ void ClaimCall(const grpc::experimental::ClientRpcInfo* info);
 // TakeClaim reports whether `info` was claimed on this thread, and clears
 // the claim. Thread-safe (thread-local state).
 bool TakeClaim(const grpc::experimental::ClientRpcInfo* info);
+
+// MakeSharedClientInterceptorFactory is MakeClientInterceptorFactory for a
+// factory that serves every channel (process-wide tracing): it does not
+// remember a channel's server address across calls.
+std::unique_ptr<grpc::experimental::ClientInterceptorFactoryInterface>
+MakeSharedClientInterceptorFactory(ClientOptions options);
 
 }  // namespace internal
 }  // namespace traceprop

@@ -3,6 +3,8 @@
 // traced twice, CreateUntracedChannel / MakeUntracedInterceptorFactory
 // channels are left alone, and a second registration is refused instead of
 // aborting in gRPC.
+#include "traceprop/interceptors/global_tracing.h"
+
 #include <grpcpp/grpcpp.h>
 
 #include <memory>
@@ -15,7 +17,6 @@
 #include "gtest/gtest.h"
 #include "traceprop/context/current.h"
 #include "traceprop/context/traceparent.h"
-#include "traceprop/interceptors/global_tracing.h"
 #include "traceprop/interceptors/tracing.h"
 #include "traceprop/spans/in_memory_exporter.h"
 #include "traceprop/spans/provider.h"
@@ -24,11 +25,11 @@
 namespace traceprop {
 namespace {
 
+using ::testing::IsEmpty;
+using ::testing::SizeIs;
 using testing_support::EchoServer;
 using testing_support::Latch;
 using testing_support::ServerApi;
-using ::testing::IsEmpty;
-using ::testing::SizeIs;
 using tpecho::EchoRequest;
 using tpecho::EchoResponse;
 
@@ -104,36 +105,88 @@ TEST(GlobalTracingTest, PlainChannelCarriesTheTrace) {
   EXPECT_THAT(server.checker().failures(), IsEmpty());
 }
 
-// The CLIENT span of a plain channel's call records the server it dialled
-// (the channel's target, asked of gRPC), as on a CreateTracedChannel one.
-TEST(GlobalTracingTest, PlainChannelClientSpanRecordsTheDialledServer) {
-  EchoServer server(ServerApi::kSync);
+// DialledPorts makes `calls` calls, each on the channel `channel(i)` gives
+// and under a new root with spans recorded, and returns the server.port of
+// each CLIENT span in call order (-1 where server.address/port are not
+// those of a 127.0.0.1 server).
+template <typename ChannelFor>
+std::vector<int64_t> DialledPorts(ChannelFor channel, int calls) {
   auto exporter = std::make_unique<InMemoryExporter>();
   const std::shared_ptr<InMemorySpans> spans = exporter->storage();
   auto provider = std::make_shared<TracerProvider>(TracerProviderOptions{
       nullptr, std::make_unique<BatchSpanProcessor>(std::move(exporter))});
   InstallTracerProvider(provider);
-  auto channel =
-      grpc::CreateChannel(Target(server), grpc::InsecureChannelCredentials());
-  {
-    ContextScope scope(TraceContext::NewRoot());
-    Unary(channel);
+  std::vector<TraceContext> roots;
+  for (int i = 0; i < calls; ++i) {
+    roots.push_back(TraceContext::NewRoot());
+    ContextScope scope(roots.back());
+    Unary(channel(i));
   }
   InstallTracerProvider(nullptr);
-  ASSERT_TRUE(provider->Shutdown(absl::Seconds(10)));
-  server.Shutdown();
-  const SpanData* client = nullptr;
+  EXPECT_TRUE(provider->Shutdown(absl::Seconds(10)));
   const std::vector<SpanData> got = spans->Take();
-  for (const SpanData& s : got) {
-    if (s.kind == SpanKind::kClient) client = &s;
+  std::vector<int64_t> ports;
+  for (const TraceContext& root : roots) {
+    int64_t port = -1;
+    for (const SpanData& s : got) {
+      if (s.kind != SpanKind::kClient || s.trace_id != root.trace_id())
+        continue;
+      const AttributeValue* address = s.FindAttribute("server.address");
+      const AttributeValue* p = s.FindAttribute("server.port");
+      if (address != nullptr && p != nullptr &&
+          std::get<std::string>(*address) == "127.0.0.1") {
+        port = std::get<int64_t>(*p);
+      }
+    }
+    ports.push_back(port);
   }
-  ASSERT_NE(client, nullptr);
-  const AttributeValue* address = client->FindAttribute("server.address");
-  const AttributeValue* port = client->FindAttribute("server.port");
-  ASSERT_NE(address, nullptr);
-  ASSERT_NE(port, nullptr);
-  EXPECT_EQ(std::get<std::string>(*address), "127.0.0.1");
-  EXPECT_EQ(std::get<int64_t>(*port), server.port());
+  return ports;
+}
+
+// The CLIENT span of a plain channel's call records the server it dialled
+// (the channel's target, asked of gRPC), as on a CreateTracedChannel one;
+// the one process-wide factory serves every channel, so each call records
+// its own channel's server, also when calls alternate between channels.
+TEST(GlobalTracingTest, PlainChannelClientSpanRecordsTheDialledServer) {
+  EchoServer a(ServerApi::kSync);
+  EchoServer b(ServerApi::kSync);
+  // Two long-lived channels, alternately.
+  std::shared_ptr<grpc::Channel> kept[] = {
+      grpc::CreateChannel(Target(a), grpc::InsecureChannelCredentials()),
+      grpc::CreateChannel(Target(b), grpc::InsecureChannelCredentials())};
+  EXPECT_EQ(DialledPorts([&](int i) { return kept[i % 2]; }, 4),
+            (std::vector<int64_t>{a.port(), b.port(), a.port(), b.port()}));
+  // A new channel per call, each gone before the next is made (the next
+  // often gets the same address): no server is remembered from a channel
+  // that no longer exists.
+  EXPECT_EQ(
+      DialledPorts(
+          [&](int i) {
+            return grpc::CreateChannel(Target(i % 2 ? b : a),
+                                       grpc::InsecureChannelCredentials());
+          },
+          6),
+      (std::vector<int64_t>{a.port(), b.port(), a.port(), b.port(), a.port(),
+                            b.port()}));
+  a.Shutdown();
+  b.Shutdown();
+}
+
+// A channel made with MakeClientInterceptorFactory (target unknown to
+// traceprop) asks gRPC for its server once and records it on every call.
+TEST(GlobalTracingTest, FactoryChannelClientSpansRecordTheDialledServer) {
+  EchoServer server(ServerApi::kSync);
+  std::vector<
+      std::unique_ptr<grpc::experimental::ClientInterceptorFactoryInterface>>
+      factories;
+  factories.push_back(MakeClientInterceptorFactory());
+  std::shared_ptr<grpc::Channel> channel =
+      grpc::experimental::CreateCustomChannelWithInterceptors(
+          Target(server), grpc::InsecureChannelCredentials(),
+          grpc::ChannelArguments(), std::move(factories));
+  EXPECT_EQ(DialledPorts([&](int) { return channel; }, 3),
+            (std::vector<int64_t>(3, server.port())));
+  server.Shutdown();
 }
 
 TEST(GlobalTracingTest, PlainChannelCallbackStreamCarriesTheTrace) {
@@ -160,9 +213,9 @@ TEST(GlobalTracingTest, TracedChannelKeepsItsOptionsAndIsNotTracedTwice) {
   EchoServer server(ServerApi::kSync);
   ClientOptions options;
   options.start_root_when_no_context = false;
-  auto channel = CreateTracedChannel(
-      Target(server), grpc::InsecureChannelCredentials(),
-      grpc::ChannelArguments(), options);
+  auto channel =
+      CreateTracedChannel(Target(server), grpc::InsecureChannelCredentials(),
+                          grpc::ChannelArguments(), options);
   // No context: this channel sends nothing. Had the global interceptor run
   // too, it would have started a root.
   EXPECT_THAT(Unary(channel).traceparent(), IsEmpty());
@@ -175,8 +228,8 @@ TEST(GlobalTracingTest, TracedChannelKeepsItsOptionsAndIsNotTracedTwice) {
 
 TEST(GlobalTracingTest, UntracedChannelIsExempt) {
   EchoServer server(ServerApi::kSync);
-  auto untraced = CreateUntracedChannel(Target(server),
-                                        grpc::InsecureChannelCredentials());
+  auto untraced =
+      CreateUntracedChannel(Target(server), grpc::InsecureChannelCredentials());
   std::vector<
       std::unique_ptr<grpc::experimental::ClientInterceptorFactoryInterface>>
       list;
