@@ -12,7 +12,8 @@ the counts, so start-up cancels out):
          (Proceed), steady to a few instructions
 
 usage: bench/callgrind_per_call.py BENCHMARK_BINARY [variant ...]
-       (variants: none noop traceprop header_only recording; default
+       (variants: none noop traceprop header_only recording unsampled, and
+       otel_cpp when built with TRACEPROP_OTEL_CPP_API_DIR; default
        traceprop header_only)"""
 import os
 import re

@@ -35,6 +35,15 @@
 #include "traceprop/interceptors/tracing.h"
 #include "traceprop/spans/provider.h"
 
+#ifdef TRACEPROP_BENCH_OTEL_CPP
+#include "opentelemetry/context/propagation/global_propagator.h"
+#include "opentelemetry/context/propagation/text_map_propagator.h"
+#include "opentelemetry/context/runtime_context.h"
+#include "opentelemetry/trace/context.h"
+#include "opentelemetry/trace/default_span.h"
+#include "opentelemetry/trace/propagation/http_trace_context.h"
+#endif
+
 namespace {
 
 using grpc::experimental::ClientInterceptorFactoryInterface;
@@ -47,13 +56,21 @@ constexpr char kMethod[] = "/bench.Echo/Unary";
 // kRecording: kTraceprop with a TracerProvider installed while it runs.
 // kUnsampled: kRecording's set-up, calls made under an unsampled trace
 // (propagated, nothing recorded): what sampling out costs.
+// kOtelCpp (only when built with TRACEPROP_OTEL_CPP_API_DIR, see
+// bench/CMakeLists.txt): no interceptors; the propagation steps of
+// opentelemetry-cpp's examples/grpc with its API alone (no SDK, so no span
+// and no per-call span id): the caller injects the current context into
+// the ClientContext with the global HttpTraceContext propagator, the handler
+// extracts it from client_metadata() and attaches it while it runs.
 enum Variant {
   kNone = 0,
   kNoOp = 1,
   kTraceprop = 2,
   kHeaderOnly = 3,
   kRecording = 4,
-  kUnsampled = 5
+  kUnsampled = 5,
+  kOtelCpp = 6,
+  kVariants = 7
 };
 enum Transport { kInProcess = 0, kTcp = 1 };
 
@@ -74,6 +91,138 @@ class EchoService : public grpc::Service {
             this)));
   }
 };
+
+#ifdef TRACEPROP_BENCH_OTEL_CPP
+namespace otel = opentelemetry;
+
+// The carriers of opentelemetry-cpp's examples/grpc (tracer_common.h),
+// without their logging.
+class OtelClientCarrier final
+    : public otel::context::propagation::TextMapCarrier {
+ public:
+  explicit OtelClientCarrier(grpc::ClientContext* ctx) : ctx_(ctx) {}
+  otel::nostd::string_view Get(
+      otel::nostd::string_view) const noexcept override {
+    return "";
+  }
+  void Set(otel::nostd::string_view key,
+           otel::nostd::string_view value) noexcept override {
+    ctx_->AddMetadata(std::string(key), std::string(value));
+  }
+
+ private:
+  grpc::ClientContext* const ctx_;
+};
+
+class OtelServerCarrier final
+    : public otel::context::propagation::TextMapCarrier {
+ public:
+  explicit OtelServerCarrier(const grpc::ServerContext* ctx) : ctx_(ctx) {}
+  otel::nostd::string_view Get(
+      otel::nostd::string_view key) const noexcept override {
+    auto it = ctx_->client_metadata().find({key.data(), key.size()});
+    if (it == ctx_->client_metadata().end()) return "";
+    return otel::nostd::string_view(it->second.data(), it->second.size());
+  }
+  void Set(otel::nostd::string_view,
+           otel::nostd::string_view) noexcept override {}
+
+ private:
+  const grpc::ServerContext* const ctx_;
+};
+
+otel::nostd::shared_ptr<otel::context::propagation::TextMapPropagator>
+OtelPropagator() {
+  static const bool set = [] {
+    otel::context::propagation::GlobalTextMapPropagator::SetGlobalPropagator(
+        otel::nostd::shared_ptr<otel::context::propagation::TextMapPropagator>(
+            new otel::trace::propagation::HttpTraceContext()));
+    return true;
+  }();
+  (void)set;
+  return otel::context::propagation::GlobalTextMapPropagator::
+      GetGlobalPropagator();
+}
+
+// The handler extracts the caller's context and makes it current while it
+// runs, as the example's server does before starting its span.
+class OtelEchoService : public grpc::Service {
+ public:
+  OtelEchoService() {
+    AddMethod(new grpc::internal::RpcServiceMethod(
+        kMethod, grpc::internal::RpcMethod::NORMAL_RPC,
+        new grpc::internal::RpcMethodHandler<OtelEchoService, grpc::ByteBuffer,
+                                             grpc::ByteBuffer>(
+            [](OtelEchoService*, grpc::ServerContext* ctx,
+               const grpc::ByteBuffer* req, grpc::ByteBuffer* resp) {
+              OtelServerCarrier carrier(ctx);
+              auto current = otel::context::RuntimeContext::GetCurrent();
+              auto extracted = OtelPropagator()->Extract(carrier, current);
+              auto token = otel::context::RuntimeContext::Attach(extracted);
+              benchmark::DoNotOptimize(
+                  otel::trace::GetSpan(
+                      otel::context::RuntimeContext::GetCurrent())
+                      ->GetContext()
+                      .trace_id());
+              *resp = *req;
+              return grpc::Status::OK;
+            },
+            this)));
+  }
+};
+
+// OtelScope makes a sampled OpenTelemetry span context current on the
+// calling thread while it lives (kOtelCpp only).
+class OtelScope {
+ public:
+  explicit OtelScope(int v) {
+    if (v != kOtelCpp) return;
+    const uint8_t trace_id[16] = {0x4b, 0xf9, 0x2f, 0x35, 0x77, 0xb3,
+                                  0x4d, 0xa6, 0xa3, 0xce, 0x92, 0x9d,
+                                  0x0e, 0x0e, 0x47, 0x36};
+    const uint8_t span_id[8] = {0x00, 0xf0, 0x67, 0xaa, 0x0b, 0xa9, 0x02, 0xb7};
+    otel::trace::SpanContext span_context(
+        otel::trace::TraceId(trace_id), otel::trace::SpanId(span_id),
+        otel::trace::TraceFlags(otel::trace::TraceFlags::kIsSampled), false);
+    auto current = otel::context::RuntimeContext::GetCurrent();
+    token_ = otel::context::RuntimeContext::Attach(otel::trace::SetSpan(
+        current, otel::nostd::shared_ptr<otel::trace::Span>(
+                     new otel::trace::DefaultSpan(span_context))));
+  }
+
+ private:
+  otel::nostd::unique_ptr<otel::context::Token> token_;
+};
+
+void InjectOtel(grpc::ClientContext* ctx) {
+  OtelClientCarrier carrier(ctx);
+  OtelPropagator()->Inject(carrier,
+                           otel::context::RuntimeContext::GetCurrent());
+}
+#else
+struct OtelScope {
+  explicit OtelScope(int) {}
+};
+void InjectOtel(grpc::ClientContext*) {}
+#endif
+
+std::unique_ptr<grpc::Service> NewService(Variant v) {
+#ifdef TRACEPROP_BENCH_OTEL_CPP
+  if (v == kOtelCpp) return std::make_unique<OtelEchoService>();
+#endif
+  (void)v;
+  return std::make_unique<EchoService>();
+}
+
+// The variants this build has (kOtelCpp needs opentelemetry-cpp's API).
+std::vector<int64_t> Variants() {
+  std::vector<int64_t> all = {kNone,       kNoOp,      kTraceprop,
+                              kHeaderOnly, kRecording, kUnsampled};
+#ifdef TRACEPROP_BENCH_OTEL_CPP
+  all.push_back(kOtelCpp);
+#endif
+  return all;
+}
 
 class NoOpInterceptor : public grpc::experimental::Interceptor {
  public:
@@ -127,20 +276,21 @@ std::vector<std::unique_ptr<ClientInterceptorFactoryInterface>> ClientList(
 
 // One server per variant, shared by both transports; never destroyed.
 struct Setup {
-  EchoService service;
+  std::unique_ptr<grpc::Service> service;
   std::unique_ptr<grpc::Server> server;
   int port = 0;
   std::shared_ptr<grpc::Channel> channel[2];
 };
 
 Setup& Get(Variant v) {
-  static Setup* setups[5] = {nullptr, nullptr, nullptr, nullptr, nullptr};
+  static Setup* setups[kVariants] = {};
   if (setups[v] != nullptr) return *setups[v];
   auto* s = new Setup;
+  s->service = NewService(v);
   grpc::ServerBuilder builder;
   builder.AddListeningPort("localhost:0", grpc::InsecureServerCredentials(),
                            &s->port);
-  builder.RegisterService(&s->service);
+  builder.RegisterService(s->service.get());
   if (v == kNoOp || v == kHeaderOnly) {
     std::vector<std::unique_ptr<ServerInterceptorFactoryInterface>> list;
     list.push_back(std::make_unique<NoOpServerFactory>());
@@ -151,24 +301,28 @@ Setup& Get(Variant v) {
   s->server = builder.BuildAndStart();
   grpc::ChannelArguments args;
   s->channel[kInProcess] =
-      v == kNone ? s->server->InProcessChannel(args)
-                 : s->server->experimental().InProcessChannelWithInterceptors(
-                       args, ClientList(v));
+      v == kNone || v == kOtelCpp
+          ? s->server->InProcessChannel(args)
+          : s->server->experimental().InProcessChannelWithInterceptors(
+                args, ClientList(v));
   const std::string target = absl::StrCat("localhost:", s->port);
   s->channel[kTcp] =
-      v == kNone ? grpc::CreateCustomChannel(
-                       target, grpc::InsecureChannelCredentials(), args)
-                 : grpc::experimental::CreateCustomChannelWithInterceptors(
-                       target, grpc::InsecureChannelCredentials(), args,
-                       ClientList(v));
+      v == kNone || v == kOtelCpp
+          ? grpc::CreateCustomChannel(target,
+                                      grpc::InsecureChannelCredentials(), args)
+          : grpc::experimental::CreateCustomChannelWithInterceptors(
+                target, grpc::InsecureChannelCredentials(), args,
+                ClientList(v));
   setups[v] = s;
   return *s;
 }
 
-void Call(grpc::Channel* channel, const grpc::ByteBuffer& req) {
+void Call(grpc::Channel* channel, const grpc::ByteBuffer& req,
+          Variant v = kNone) {
   static const grpc::internal::RpcMethod method(
       kMethod, grpc::internal::RpcMethod::NORMAL_RPC);
   grpc::ClientContext ctx;
+  if (v == kOtelCpp) InjectOtel(&ctx);
   grpc::ByteBuffer resp;
   grpc::Status status =
       grpc::internal::BlockingUnaryCall<grpc::ByteBuffer, grpc::ByteBuffer>(
@@ -187,6 +341,7 @@ const char* VariantName(int v) {
          : v == kTraceprop ? "traceprop"
          : v == kRecording ? "recording"
          : v == kUnsampled ? "unsampled"
+         : v == kOtelCpp   ? "otel_cpp"
                            : "header_only";
 }
 
@@ -230,14 +385,13 @@ void BM_Unary(benchmark::State& state) {
   // The caller runs inside a traced request, as a service calling another.
   traceprop::ContextScope scope(
       traceprop::TraceContext::NewRoot(/*sampled=*/v != kUnsampled));
-  for (auto _ : state) Call(channel, req);
+  OtelScope otel_scope(v);
+  for (auto _ : state) Call(channel, req, v);
   state.SetLabel(absl::StrCat(VariantName(v), t == kTcp ? "/tcp" : "/inproc"));
 }
 BENCHMARK(BM_Unary)
     ->ArgNames({"variant", "tcp"})
-    ->ArgsProduct({{kNone, kNoOp, kTraceprop, kHeaderOnly, kRecording,
-                    kUnsampled},
-                   {kInProcess, kTcp}})
+    ->ArgsProduct({Variants(), {kInProcess, kTcp}})
     ->UseRealTime();
 
 // BM_Throughput/<variant>: 8 client threads on one TCP channel.
@@ -266,8 +420,7 @@ BENCHMARK(BM_Throughput)
 const bool kFixedRegistered = [] {
   const char* calls = std::getenv("TRACEPROP_BENCH_FIXED_CALLS");
   if (calls == nullptr) return false;
-  for (int v :
-       {kNone, kNoOp, kTraceprop, kHeaderOnly, kRecording, kUnsampled}) {
+  for (int64_t v : Variants()) {
     benchmark::RegisterBenchmark(
         absl::StrCat("BM_UnaryFixed/", VariantName(v)).c_str(),
         [v](benchmark::State& state) {
@@ -277,7 +430,8 @@ const bool kFixedRegistered = [] {
           RecordingOn recording(static_cast<Variant>(v));
           traceprop::ContextScope scope(
               traceprop::TraceContext::NewRoot(/*sampled=*/v != kUnsampled));
-          for (auto _ : state) Call(channel, req);
+          OtelScope otel_scope(v);
+          for (auto _ : state) Call(channel, req, static_cast<Variant>(v));
         })
         ->Iterations(std::atoi(calls))
         ->Repetitions(1);
@@ -386,8 +540,8 @@ void BM_UnaryExport(benchmark::State& state) {
     provider->Shutdown(absl::Seconds(1));  // cancels a stuck export
     const traceprop::BatchSpanProcessor::Stats s = processor->GetStats();
     state.counters["dropped"] = static_cast<double>(s.dropped);
-    state.counters["exported"] = static_cast<double>(
-        stats ? stats->exported_spans.load() : s.exported);
+    state.counters["exported"] =
+        static_cast<double>(stats ? stats->exported_spans.load() : s.exported);
   }
   state.SetLabel(CollectorName(c));
 }
