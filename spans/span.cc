@@ -34,11 +34,14 @@ uint64_t UnixNanosAt(int64_t steady_ns) {
 
 namespace {
 
-void SetOrAdd(SpanData& data, absl::string_view key, AttributeValue value) {
+// SetOrAdd sets `key` to the value `set` assigns (a later value of a key
+// replaces the earlier one), building the value in place.
+template <typename Set>
+void SetOrAdd(SpanData& data, absl::string_view key, Set set) {
   if (key.empty()) return;
   for (Attribute& a : data.attributes) {
     if (a.key == key) {
-      a.value = std::move(value);
+      set(a.value);
       return;
     }
   }
@@ -46,7 +49,9 @@ void SetOrAdd(SpanData& data, absl::string_view key, AttributeValue value) {
     ++data.dropped_attributes;
     return;
   }
-  data.attributes.push_back(Attribute{std::string(key), std::move(value)});
+  Attribute& added = data.attributes.emplace_back();
+  added.key.assign(key.data(), key.size());
+  set(added.value);
 }
 
 }  // namespace
@@ -65,16 +70,23 @@ RecordingSpan& RecordingSpan::operator=(RecordingSpan&& other) noexcept {
 
 void RecordingSpan::SetAttribute(absl::string_view key,
                                  absl::string_view value) {
-  if (data_) SetOrAdd(*data_, key, std::string(value));
+  if (!data_) return;
+  SetOrAdd(*data_, key, [value](AttributeValue& v) {
+    if (auto* s = std::get_if<std::string>(&v)) {
+      s->assign(value.data(), value.size());
+    } else {
+      v.emplace<std::string>(value.data(), value.size());
+    }
+  });
 }
 void RecordingSpan::SetAttribute(absl::string_view key, bool value) {
-  if (data_) SetOrAdd(*data_, key, value);
+  if (data_) SetOrAdd(*data_, key, [value](AttributeValue& v) { v = value; });
 }
 void RecordingSpan::SetAttribute(absl::string_view key, int64_t value) {
-  if (data_) SetOrAdd(*data_, key, value);
+  if (data_) SetOrAdd(*data_, key, [value](AttributeValue& v) { v = value; });
 }
 void RecordingSpan::SetAttribute(absl::string_view key, double value) {
-  if (data_) SetOrAdd(*data_, key, value);
+  if (data_) SetOrAdd(*data_, key, [value](AttributeValue& v) { v = value; });
 }
 
 void RecordingSpan::AddEvent(absl::string_view name,
@@ -86,8 +98,8 @@ void RecordingSpan::AddEvent(absl::string_view name,
   }
   if (attributes.size() > SpanLimits::kMaxEventAttributes)
     attributes.resize(SpanLimits::kMaxEventAttributes);
-  const uint64_t now = data_->start_unix_nano +
-                       (internal::SteadyNowNanos() - start_steady_ns_);
+  const uint64_t now =
+      data_->start_unix_nano + (internal::SteadyNowNanos() - start_steady_ns_);
   data_->events.push_back(
       SpanEvent{std::string(name), now, std::move(attributes)});
 }

@@ -109,6 +109,12 @@ TEST_F(SpanTest, AttributesEventsStatusAndLinks) {
     span->SetAttribute("i", 42);
     span->SetAttribute("d", 0.5);
     span->SetAttribute("i", int64_t{43});  // replaces
+    span->SetAttribute("t", "first");
+    span->SetAttribute("t", "second");  // a string replaces a string
+    span->SetAttribute("u", int64_t{1});
+    span->SetAttribute("u", "now text");  // and a value of another type
+    span->SetAttribute("v", "text first");
+    span->SetAttribute("v", 2.5);
     span->SetAttribute("", "ignored");
     span->AddEvent("checkpoint", {{"n", int64_t{1}}});
     span->AddLink(TraceContext());  // invalid: ignored
@@ -124,7 +130,10 @@ TEST_F(SpanTest, AttributesEventsStatusAndLinks) {
   EXPECT_EQ(std::get<int64_t>(*s.FindAttribute("i")), 43);
   EXPECT_EQ(std::get<double>(*s.FindAttribute("d")), 0.5);
   EXPECT_EQ(std::get<int64_t>(*s.FindAttribute("from.start")), 7);
-  EXPECT_EQ(s.attributes.size(), 5u);
+  EXPECT_EQ(std::get<std::string>(*s.FindAttribute("t")), "second");
+  EXPECT_EQ(std::get<std::string>(*s.FindAttribute("u")), "now text");
+  EXPECT_EQ(std::get<double>(*s.FindAttribute("v")), 2.5);
+  EXPECT_EQ(s.attributes.size(), 8u);
   ASSERT_EQ(s.events.size(), 2u);
   EXPECT_EQ(s.events[0].name, "checkpoint");
   EXPECT_EQ(s.events[1].name, "exception");
