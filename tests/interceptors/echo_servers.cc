@@ -208,9 +208,7 @@ class CheckedReactor : public Reactor {
       : ctx_(ctx), ck_(ck), shape_(shape), span_(Current()) {}
   // Entered checks callback `name` on entry, before it opens its scope;
   // Checked checks it inside the scope.
-  void Entered(const char* name) {
-    ck_->CheckEntry(Step(name).c_str(), span_);
-  }
+  void Entered(const char* name) { ck_->CheckEntry(Step(name).c_str(), span_); }
   void Checked(const char* name) {
     ck_->Check(*ctx_, Step(name).c_str(), &span_);
   }
@@ -559,14 +557,16 @@ class AsyncBidi {
 
 }  // namespace
 
-std::unique_ptr<grpc::Server> StartTracedServer(grpc::Service* service,
-                                                int* port,
-                                                ServerOptions options) {
+std::unique_ptr<grpc::Server> StartTracedServer(
+    grpc::Service* service, int* port, ServerOptions options,
+    std::vector<
+        std::unique_ptr<grpc::experimental::ServerInterceptorFactoryInterface>>
+        more) {
   grpc::ServerBuilder builder;
   builder.AddListeningPort("127.0.0.1:0", grpc::InsecureServerCredentials(),
                            port);
   builder.RegisterService(service);
-  EnableTracing(builder, std::move(options));
+  EnableTracing(builder, std::move(options), std::move(more));
   return builder.BuildAndStart();
 }
 

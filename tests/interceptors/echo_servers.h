@@ -100,11 +100,24 @@ class StepChecker {
 };
 
 // StartTracedServer starts `service` on a free loopback port with
-// EnableTracing(builder, options), sets *port, and returns the server (null
-// when it did not start). Clients dial "ipv4:127.0.0.1:<port>".
-std::unique_ptr<grpc::Server> StartTracedServer(grpc::Service* service,
-                                                int* port,
-                                                ServerOptions options = {});
+// EnableTracing(builder, options, more), sets *port, and returns the server
+// (null when it did not start). Clients dial "ipv4:127.0.0.1:<port>".
+std::unique_ptr<grpc::Server> StartTracedServer(
+    grpc::Service* service, int* port, ServerOptions options = {},
+    std::vector<
+        std::unique_ptr<grpc::experimental::ServerInterceptorFactoryInterface>>
+        more = {});
+
+// FillingEcho is a sync Echo service whose Unary answers with what the
+// handler saw (StepChecker::FillResponse) and checks nothing else.
+class FillingEcho final : public tpecho::Echo::Service {
+  grpc::Status Unary(grpc::ServerContext* ctx,
+                     const tpecho::EchoRequest* /*req*/,
+                     tpecho::EchoResponse* resp) override {
+    StepChecker::FillResponse(*ctx, resp);
+    return grpc::Status::OK;
+  }
+};
 
 // StatsString lists the non-zero counters of `stats` in declaration order,
 // "calls=1 continued=1" ("" when all are zero), for exact comparisons.

@@ -297,29 +297,17 @@ class MetadataTouchingFactory final
   const bool rewrite_;
 };
 
-class FillingEcho final : public tpecho::Echo::Service {
-  grpc::Status Unary(grpc::ServerContext* ctx, const EchoRequest* /*req*/,
-                     EchoResponse* resp) override {
-    testing_support::StepChecker::FillResponse(*ctx, resp);
-    return grpc::Status::OK;
-  }
-};
-
 TEST(ServerOptionsTest, AnEarlierInterceptorsChangesToTheMetadataAreSeen) {
   for (bool rewrite : {false, true}) {
     SCOPED_TRACE(rewrite ? "rewrites traceparent" : "only reads the map");
-    FillingEcho service;
-    grpc::ServerBuilder builder;
+    testing_support::FillingEcho service;
     int port = 0;
-    builder.AddListeningPort("127.0.0.1:0", grpc::InsecureServerCredentials(),
-                             &port);
-    builder.RegisterService(&service);
     std::vector<
         std::unique_ptr<grpc::experimental::ServerInterceptorFactoryInterface>>
         app;
     app.push_back(std::make_unique<MetadataTouchingFactory>(rewrite));
-    EnableTracing(builder, {}, std::move(app));
-    std::unique_ptr<grpc::Server> server = builder.BuildAndStart();
+    std::unique_ptr<grpc::Server> server =
+        testing_support::StartTracedServer(&service, &port, {}, std::move(app));
     ASSERT_NE(server, nullptr);
     EchoResponse resp =
         Unary(grpc::CreateChannel("127.0.0.1:" + std::to_string(port),

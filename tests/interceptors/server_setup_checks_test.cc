@@ -47,14 +47,6 @@ std::vector<std::string> TakeMessages() {
   return out;
 }
 
-class Echo final : public tpecho::Echo::Service {
-  grpc::Status Unary(grpc::ServerContext* ctx, const EchoRequest* /*req*/,
-                     EchoResponse* resp) override {
-    testing_support::StepChecker::FillResponse(*ctx, resp);
-    return grpc::Status::OK;
-  }
-};
-
 // CountingFactory's interceptor counts the calls it sees.
 class CountingFactory final
     : public grpc::experimental::ServerInterceptorFactoryInterface {
@@ -89,8 +81,8 @@ class SetupChecksTest : public ::testing::Test {
   void SetUp() override {
     TakeMessages();
     builder_ = std::make_unique<grpc::ServerBuilder>();
-    builder_->AddListeningPort("127.0.0.1:0",
-                               grpc::InsecureServerCredentials(), &port_);
+    builder_->AddListeningPort("127.0.0.1:0", grpc::InsecureServerCredentials(),
+                               &port_);
     builder_->RegisterService(&service_);
   }
   void TearDown() override {
@@ -103,9 +95,9 @@ class SetupChecksTest : public ::testing::Test {
   // Call makes one unary call under a new root; returns the server span's
   // trace id as the handler saw it ("" when it saw none).
   std::string Call() {
-    auto stub = tpecho::Echo::NewStub(CreateTracedChannel(
-        "ipv4:127.0.0.1:" + std::to_string(port_),
-        grpc::InsecureChannelCredentials()));
+    auto stub = tpecho::Echo::NewStub(
+        CreateTracedChannel("ipv4:127.0.0.1:" + std::to_string(port_),
+                            grpc::InsecureChannelCredentials()));
     root_ = TraceContext::NewRoot();
     ContextScope scope(root_);
     grpc::ClientContext ctx;
@@ -123,7 +115,7 @@ class SetupChecksTest : public ::testing::Test {
     EXPECT_THAT(TakeMessages(), IsEmpty());
   }
 
-  Echo service_;
+  testing_support::FillingEcho service_;
   int port_ = 0;
   std::unique_ptr<grpc::ServerBuilder> builder_;
   std::unique_ptr<grpc::Server> server_;
