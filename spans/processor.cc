@@ -4,6 +4,8 @@
 #include <cstdio>
 #include <utility>
 
+#include "traceprop/spans/internal/span_data_pool.h"
+
 namespace traceprop {
 namespace {
 
@@ -142,7 +144,9 @@ void BatchSpanProcessor::Run() {
       }
       lock.unlock();
       ExportBatch(batch);
-      batch.clear();  // free the spans outside the lock
+      // Outside the lock: what the exporter left is reused by the next
+      // spans recorded (internal/span_data_pool.h).
+      internal::RecycleSpanData(batch);
       lock.lock();
     }
     if (flush_target > flush_done_) {

@@ -48,8 +48,9 @@ class SpanExporter {
  public:
   virtual ~SpanExporter() = default;
 
-  // Export sends `batch` (never empty). Must not block longer than the
-  // exporter's configured timeout.
+  // Export sends `batch` (never empty). The spans are the exporter's to
+  // read during the call only: afterwards the processor reuses them. Must
+  // not block longer than the exporter's configured timeout.
   virtual ExportResult Export(
       const std::vector<std::unique_ptr<SpanData>>& batch) = 0;
 

@@ -1,0 +1,150 @@
+#include "traceprop/spans/internal/span_data_pool.h"
+
+#include <memory>
+#include <vector>
+
+#include "gtest/gtest.h"
+#include "traceprop/context/id_generator.h"
+#include "traceprop/exporters/otlp_json_exporter.h"
+#include "traceprop/spans/in_memory_exporter.h"
+#include "traceprop/spans/processor.h"
+#include "traceprop/spans/provider.h"
+#include "traceprop/spans/span.h"
+
+namespace traceprop {
+namespace internal {
+namespace {
+
+// The pool is process-wide: each test starts with it empty.
+void DrainPool() {
+  while (PooledSpanDataForTesting() > 0) NewSpanData();
+}
+
+// A span with every field away from its default.
+std::unique_ptr<SpanData> FullSpan() {
+  auto s = std::make_unique<SpanData>();
+  const TraceContext linked(GenerateTraceId(), GenerateSpanId(), TraceFlags(), {});
+  s->trace_id = GenerateTraceId();
+  s->span_id = GenerateSpanId();
+  s->parent_span_id = GenerateSpanId();
+  s->parent_is_remote = true;
+  s->flags = TraceFlags().WithSampled(true).WithRandom(true);
+  s->trace_state = "congo=t61rcWkgMzE";
+  s->name = "a.long.package.Service/AMethodNameLongerThanSso";
+  s->kind = SpanKind::kServer;
+  s->start_unix_nano = 11;
+  s->end_unix_nano = 12;
+  s->status = StatusCode::kError;
+  s->status_message = "a status message longer than the SSO buffer";
+  for (int i = 0; i < 9; ++i) {
+    s->attributes.push_back(
+        {"attribute.key.longer.than.sso." + std::to_string(i),
+         std::string("a value longer than the SSO buffer")});
+  }
+  s->events.push_back({"exception", 13, {{"exception.type", std::string("x")}}});
+  s->links.push_back({linked, {{"link.kind", std::string("origin")}}});
+  s->dropped_attributes = 14;
+  s->dropped_events = 15;
+  s->dropped_links = 16;
+  return s;
+}
+
+std::string Json(std::unique_ptr<SpanData> span) {
+  std::vector<std::unique_ptr<SpanData>> batch;
+  batch.push_back(std::move(span));
+  return OtlpJsonExporter::ToJsonLine(batch, {});
+}
+
+TEST(SpanDataPoolTest, AReusedSpanIsEmptyAndKeepsItsBuffers) {
+  DrainPool();
+  std::vector<std::unique_ptr<SpanData>> spans;
+  spans.push_back(FullSpan());
+  const SpanData* recycled = spans.back().get();
+  const size_t attribute_capacity = spans.back()->attributes.capacity();
+  const size_t name_capacity = spans.back()->name.capacity();
+  RecycleSpanData(spans);
+  EXPECT_TRUE(spans.empty());
+  ASSERT_EQ(PooledSpanDataForTesting(), 1u);
+
+  std::unique_ptr<SpanData> reused = NewSpanData();
+  ASSERT_EQ(reused.get(), recycled);
+  EXPECT_EQ(reused->attributes.capacity(), attribute_capacity);
+  EXPECT_EQ(reused->name.capacity(), name_capacity);
+  // Field by field, then everything an exporter writes: a field Empty()
+  // forgets shows in the OTLP JSON of the reused span.
+  EXPECT_FALSE(reused->trace_id.IsValid());
+  EXPECT_FALSE(reused->span_id.IsValid());
+  EXPECT_FALSE(reused->parent_span_id.IsValid());
+  EXPECT_FALSE(reused->parent_is_remote);
+  EXPECT_FALSE(reused->flags.sampled());
+  EXPECT_TRUE(reused->trace_state.empty());
+  EXPECT_TRUE(reused->name.empty());
+  EXPECT_EQ(reused->kind, SpanKind::kInternal);
+  EXPECT_EQ(reused->start_unix_nano, 0u);
+  EXPECT_EQ(reused->end_unix_nano, 0u);
+  EXPECT_EQ(reused->status, StatusCode::kUnset);
+  EXPECT_TRUE(reused->status_message.empty());
+  EXPECT_TRUE(reused->attributes.empty());
+  EXPECT_TRUE(reused->events.empty());
+  EXPECT_TRUE(reused->links.empty());
+  EXPECT_EQ(reused->dropped_attributes, 0u);
+  EXPECT_EQ(reused->dropped_events, 0u);
+  EXPECT_EQ(reused->dropped_links, 0u);
+  EXPECT_EQ(Json(std::move(reused)), Json(std::make_unique<SpanData>()));
+  EXPECT_NE(Json(FullSpan()), Json(std::make_unique<SpanData>()));
+}
+
+TEST(SpanDataPoolTest, ThePoolIsBoundedAndSkipsNulls) {
+  DrainPool();
+  std::vector<std::unique_ptr<SpanData>> spans;
+  spans.push_back(nullptr);
+  for (size_t i = 0; i < kMaxPooledSpanData + 10; ++i)
+    spans.push_back(std::make_unique<SpanData>());
+  spans.push_back(nullptr);
+  RecycleSpanData(spans);
+  EXPECT_TRUE(spans.empty());
+  EXPECT_EQ(PooledSpanDataForTesting(), kMaxPooledSpanData);
+  RecycleSpanData(spans);  // empty: nothing changes
+  EXPECT_EQ(PooledSpanDataForTesting(), kMaxPooledSpanData);
+  DrainPool();
+  EXPECT_NE(NewSpanData(), nullptr);  // an empty pool allocates
+}
+
+// Through a provider: exported spans come back to the pool, the next
+// spans recorded reuse them, and what an exporter copied stays intact.
+TEST(SpanDataPoolTest, ExportedSpansAreReusedByLaterSpans) {
+  DrainPool();
+  auto exporter = std::make_unique<InMemoryExporter>();
+  std::shared_ptr<InMemorySpans> store = exporter->storage();
+  TracerProvider provider(TracerProviderOptions{
+      nullptr, std::make_unique<BatchSpanProcessor>(std::move(exporter))});
+  const TraceContext root = TraceContext::NewRoot(/*sampled=*/true);
+  for (int i = 0; i < 3; ++i) {
+    RecordingSpan span = provider.Record(root.Child(), "first/" + std::to_string(i),
+                                         SpanKind::kClient);
+    span.SetAttribute("rpc.grpc.status_code", int64_t{i});
+  }
+  ASSERT_TRUE(provider.ForceFlush(absl::Seconds(30)));
+  EXPECT_EQ(PooledSpanDataForTesting(), 3u);
+  {
+    RecordingSpan span = provider.Record(root.Child(), "second", SpanKind::kServer);
+    EXPECT_EQ(PooledSpanDataForTesting(), 2u);
+  }
+  ASSERT_TRUE(provider.ForceFlush(absl::Seconds(30)));
+  std::vector<SpanData> got = store->Take();
+  ASSERT_EQ(got.size(), 4u);
+  for (int i = 0; i < 3; ++i) {
+    EXPECT_EQ(got[i].name, "first/" + std::to_string(i));
+    EXPECT_EQ(got[i].kind, SpanKind::kClient);
+    ASSERT_EQ(got[i].attributes.size(), 1u);
+  }
+  EXPECT_EQ(got[3].name, "second");
+  EXPECT_EQ(got[3].kind, SpanKind::kServer);
+  EXPECT_TRUE(got[3].attributes.empty());
+  EXPECT_EQ(PooledSpanDataForTesting(), 3u);
+  provider.Shutdown(absl::Seconds(30));
+}
+
+}  // namespace
+}  // namespace internal
+}  // namespace traceprop
