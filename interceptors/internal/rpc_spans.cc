@@ -1,5 +1,9 @@
 #include "traceprop/interceptors/internal/rpc_spans.h"
 
+#include <grpc/grpc.h>
+#include <grpc/support/alloc.h>
+
+#include <memory>
 #include <string>
 
 #include "absl/strings/numbers.h"
@@ -19,10 +23,15 @@ void SetServiceAndMethod(RecordingSpan& span, absl::string_view name) {
   span.SetAttribute("rpc.method", name.substr(slash + 1));
 }
 
-// Sets network.peer.address/port from a gRPC peer URI: "ipv4:1.2.3.4:80",
-// "ipv6:[::1]:80", "unix:/path". Anything else is ignored.
-void SetPeer(RecordingSpan& span, const std::string& peer) {
-  absl::string_view p = peer;
+// Sets network.peer.address/port from the peer URI of `call` (may be
+// null): "ipv4:1.2.3.4:80", "ipv6:[::1]:80", "unix:/path". Anything else is
+// ignored. Asks gRPC core directly: the C++ peer() makes a second copy.
+void SetPeer(RecordingSpan& span, grpc_call* call) {
+  if (call == nullptr) return;
+  std::unique_ptr<char, void (*)(void*)> peer(grpc_call_get_peer(call),
+                                              gpr_free);
+  if (peer == nullptr) return;
+  absl::string_view p = peer.get();
   if (absl::ConsumePrefix(&p, "unix:")) {
     span.SetAttribute("network.peer.address", p);
     span.SetAttribute("network.transport", "unix");
@@ -108,7 +117,9 @@ void RpcSpan::RecordServer(const TraceContext& server_span,
   server_ = true;
   SetServiceAndMethod(*span_, name);
   if (incoming.IsValid() && !continued) span_->AddLink(incoming);
-  if (ctx != nullptr) SetPeer(*span_, ctx->peer());
+  // c_call() only reads the call pointer; gRPC did not mark it const.
+  if (ctx != nullptr)
+    SetPeer(*span_, const_cast<grpc::ServerContextBase*>(ctx)->c_call());
 }
 
 void RpcSpan::EndRecordedClient(const grpc::Status& status,
@@ -117,7 +128,7 @@ void RpcSpan::EndRecordedClient(const grpc::Status& status,
                       static_cast<int64_t>(status.error_code()));
   if (!status.ok())
     span_->SetStatus(StatusCode::kError, status.error_message());
-  if (client != nullptr) SetPeer(*span_, client->peer());
+  if (client != nullptr) SetPeer(*span_, client->c_call());
   span_->End();
 }
 
