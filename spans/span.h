@@ -125,6 +125,9 @@ class RecordingSpan {
                                  SpanStartOptions options);
   TraceContext context_;
   std::unique_ptr<SpanData> data_;  // null when not recording
+  // data_->attributes[0, live_attributes_) are this span's; a reused
+  // SpanData's old ones follow until End() (span.cc, SetOrAdd).
+  uint32_t live_attributes_ = 0;
   SpanProcessor* processor_ = nullptr;
   int64_t start_steady_ns_ = 0;
 };

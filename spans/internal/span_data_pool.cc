@@ -3,6 +3,7 @@
 #include <mutex>
 #include <string>
 #include <utility>
+#include <variant>
 
 namespace traceprop {
 namespace internal {
@@ -18,10 +19,23 @@ Pool& GetPool() {
   return *pool;
 }
 
+// KeepsAttributes: a few short attributes (an RPC span's) stay for the
+// next span to overwrite; anything bigger is freed, so the pool's memory
+// stays bounded (kMaxPooledSpanData x kKeptAttributes x short strings).
+bool KeepsAttributes(const std::vector<Attribute>& attributes) {
+  if (attributes.size() > kKeptAttributes) return false;
+  for (const Attribute& a : attributes) {
+    if (a.key.capacity() > kKeptStringCapacity) return false;
+    const auto* s = std::get_if<std::string>(&a.value);
+    if (s != nullptr && s->capacity() > kKeptStringCapacity) return false;
+  }
+  return true;
+}
+
 // Empties `span` but keeps the buffers an RPC span refills every time (the
-// attribute vector, the name). Field by field: assigning a new SpanData
-// cost ~470 instructions per span, on the CPU the RPCs share. A field added
-// to SpanData must be reset here too (span_data_pool_test checks each).
+// attributes, the name). Field by field: assigning a new SpanData cost ~470
+// instructions per span, on the CPU the RPCs share. A field added to
+// SpanData must be reset here too (span_data_pool_test checks each).
 void Empty(SpanData& span) {
   span.trace_id = TraceId();
   span.span_id = SpanId();
@@ -35,7 +49,7 @@ void Empty(SpanData& span) {
   span.end_unix_nano = 0;
   span.status = StatusCode::kUnset;
   span.status_message.clear();
-  span.attributes.clear();
+  if (!KeepsAttributes(span.attributes)) span.attributes.clear();
   span.events.clear();
   span.links.clear();
   span.dropped_attributes = 0;

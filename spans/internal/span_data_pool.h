@@ -20,18 +20,26 @@ namespace traceprop {
 namespace internal {
 
 // NewSpanData returns an empty SpanData (every field as default-
-// constructed), reused when one is pooled. Thread-safe.
+// constructed), reused when one is pooled — except that a reused one's
+// `attributes` may still hold its last span's (at most kKeptAttributes,
+// short), which RecordingSpan overwrites in order and trims at End()
+// (span.cc). Thread-safe.
 std::unique_ptr<SpanData> NewSpanData();
 
-// RecycleSpanData empties the non-null spans of `spans` (keeping the
-// attribute vector's and the name's capacity) and pools them, up to a
-// fixed bound (kMaxPooledSpanData); the rest are freed. `spans` is left
-// empty. Thread-safe.
+// RecycleSpanData empties the non-null spans of `spans` (keeping the name's
+// capacity, and the attributes when they are few and short) and pools
+// them, up to a fixed bound (kMaxPooledSpanData); the rest are freed.
+// `spans` is left empty. Thread-safe.
 void RecycleSpanData(std::vector<std::unique_ptr<SpanData>>& spans);
 
 // At most this many SpanData wait in the pool (each ~1 KiB with its
 // buffers).
 inline constexpr size_t kMaxPooledSpanData = 1024;
+
+// Attributes kept for reuse: at most this many, each key and string value
+// at most this many bytes of capacity (an RPC span has ~8, all short).
+inline constexpr size_t kKeptAttributes = 16;
+inline constexpr size_t kKeptStringCapacity = 128;
 
 // PooledSpanDataForTesting is how many wait now.
 size_t PooledSpanDataForTesting();

@@ -84,7 +84,10 @@ TEST(SpanDataPoolTest, AReusedSpanIsEmptyAndKeepsItsBuffers) {
   EXPECT_EQ(reused->end_unix_nano, 0u);
   EXPECT_EQ(reused->status, StatusCode::kUnset);
   EXPECT_TRUE(reused->status_message.empty());
-  EXPECT_TRUE(reused->attributes.empty());
+  // The nine short attributes stay for the next span to overwrite
+  // (ExportedSpansAreReusedByLaterSpans shows none reaches an export).
+  EXPECT_EQ(reused->attributes.size(), 9u);
+  reused->attributes.clear();
   EXPECT_TRUE(reused->events.empty());
   EXPECT_TRUE(reused->links.empty());
   EXPECT_EQ(reused->dropped_attributes, 0u);
@@ -92,6 +95,33 @@ TEST(SpanDataPoolTest, AReusedSpanIsEmptyAndKeepsItsBuffers) {
   EXPECT_EQ(reused->dropped_links, 0u);
   EXPECT_EQ(Json(std::move(reused)), Json(std::make_unique<SpanData>()));
   EXPECT_NE(Json(FullSpan()), Json(std::make_unique<SpanData>()));
+}
+
+// Attributes are kept only when few and short: what the pool holds stays
+// bounded.
+TEST(SpanDataPoolTest, ManyOrLongAttributesAreFreed) {
+  DrainPool();
+  std::vector<std::unique_ptr<SpanData>> spans;
+  auto many = std::make_unique<SpanData>();
+  for (size_t i = 0; i <= kKeptAttributes; ++i)
+    many->attributes.push_back({"k" + std::to_string(i), int64_t{1}});
+  auto long_value = std::make_unique<SpanData>();
+  long_value->attributes.push_back({"k", int64_t{1}});
+  long_value->attributes.push_back(
+      {"k2", std::string(kKeptStringCapacity + 1, 'v')});
+  auto long_key = std::make_unique<SpanData>();
+  long_key->attributes.push_back(
+      {std::string(kKeptStringCapacity + 1, 'k'), true});
+  auto few = std::make_unique<SpanData>();
+  few->attributes.push_back({"rpc.system", std::string("grpc")});
+  for (auto* s : {&many, &long_value, &long_key, &few})
+    spans.push_back(std::move(*s));
+  RecycleSpanData(spans);
+  ASSERT_EQ(PooledSpanDataForTesting(), 4u);
+  EXPECT_EQ(NewSpanData()->attributes.size(), 1u);  // few
+  EXPECT_TRUE(NewSpanData()->attributes.empty());   // long key
+  EXPECT_TRUE(NewSpanData()->attributes.empty());   // long value
+  EXPECT_TRUE(NewSpanData()->attributes.empty());   // many
 }
 
 TEST(SpanDataPoolTest, ThePoolIsBoundedAndSkipsNulls) {
@@ -111,7 +141,8 @@ TEST(SpanDataPoolTest, ThePoolIsBoundedAndSkipsNulls) {
 }
 
 // Through a provider: exported spans come back to the pool, the next
-// spans recorded reuse them, and what an exporter copied stays intact.
+// spans recorded reuse them — with exactly their own attributes, whatever
+// the reused one held — and what an exporter copied stays intact.
 TEST(SpanDataPoolTest, ExportedSpansAreReusedByLaterSpans) {
   DrainPool();
   auto exporter = std::make_unique<InMemoryExporter>();
@@ -119,29 +150,82 @@ TEST(SpanDataPoolTest, ExportedSpansAreReusedByLaterSpans) {
   TracerProvider provider(TracerProviderOptions{
       nullptr, std::make_unique<BatchSpanProcessor>(std::move(exporter))});
   const TraceContext root = TraceContext::NewRoot(/*sampled=*/true);
-  for (int i = 0; i < 3; ++i) {
+  for (int i = 0; i < 4; ++i) {
     RecordingSpan span = provider.Record(root.Child(), "first/" + std::to_string(i),
                                          SpanKind::kClient);
+    span.SetAttribute("rpc.service", "a.Service");
     span.SetAttribute("rpc.grpc.status_code", int64_t{i});
+    span.SetAttribute("peer", "10.0.0.1");
   }
   ASSERT_TRUE(provider.ForceFlush(absl::Seconds(30)));
-  EXPECT_EQ(PooledSpanDataForTesting(), 3u);
-  {
-    RecordingSpan span = provider.Record(root.Child(), "second", SpanKind::kServer);
-    EXPECT_EQ(PooledSpanDataForTesting(), 2u);
+  ASSERT_EQ(PooledSpanDataForTesting(), 4u);
+  {  // none of the reused span's attributes
+    RecordingSpan span = provider.Record(root.Child(), "none", SpanKind::kServer);
+    EXPECT_EQ(PooledSpanDataForTesting(), 3u);
+  }
+  {  // the same keys in another order, one value of another type, one fewer
+    RecordingSpan span = provider.Record(root.Child(), "fewer", SpanKind::kServer);
+    span.SetAttribute("rpc.grpc.status_code", "OK");
+    span.SetAttribute("rpc.service", "b.Service");
+    span.SetAttribute("rpc.service", "c.Service");  // replaces b.Service
+  }
+  {  // more than the reused span had
+    RecordingSpan span = provider.Record(root.Child(), "more", SpanKind::kServer);
+    span.SetAttribute("rpc.service", "a.Service");
+    span.SetAttribute("rpc.grpc.status_code", int64_t{7});
+    span.SetAttribute("peer", "10.0.0.2");
+    span.SetAttribute("extra", true);
   }
   ASSERT_TRUE(provider.ForceFlush(absl::Seconds(30)));
   std::vector<SpanData> got = store->Take();
-  ASSERT_EQ(got.size(), 4u);
-  for (int i = 0; i < 3; ++i) {
+  ASSERT_EQ(got.size(), 7u);
+  for (int i = 0; i < 4; ++i) {
     EXPECT_EQ(got[i].name, "first/" + std::to_string(i));
     EXPECT_EQ(got[i].kind, SpanKind::kClient);
-    ASSERT_EQ(got[i].attributes.size(), 1u);
+    ASSERT_EQ(got[i].attributes.size(), 3u);
+    ASSERT_NE(got[i].FindAttribute("rpc.grpc.status_code"), nullptr);
+    EXPECT_EQ(*got[i].FindAttribute("rpc.grpc.status_code"),
+              AttributeValue(int64_t{i}));
   }
-  EXPECT_EQ(got[3].name, "second");
-  EXPECT_EQ(got[3].kind, SpanKind::kServer);
-  EXPECT_TRUE(got[3].attributes.empty());
-  EXPECT_EQ(PooledSpanDataForTesting(), 3u);
+  EXPECT_EQ(got[4].name, "none");
+  EXPECT_EQ(got[4].kind, SpanKind::kServer);
+  EXPECT_TRUE(got[4].attributes.empty());
+  EXPECT_EQ(got[5].name, "fewer");
+  ASSERT_EQ(got[5].attributes.size(), 2u);
+  EXPECT_EQ(got[5].attributes[0].key, "rpc.grpc.status_code");
+  EXPECT_EQ(got[5].attributes[0].value, AttributeValue(std::string("OK")));
+  EXPECT_EQ(got[5].attributes[1].key, "rpc.service");
+  EXPECT_EQ(got[5].attributes[1].value, AttributeValue(std::string("c.Service")));
+  ASSERT_EQ(got[6].attributes.size(), 4u);
+  ASSERT_NE(got[6].FindAttribute("peer"), nullptr);
+  EXPECT_EQ(*got[6].FindAttribute("peer"), AttributeValue(std::string("10.0.0.2")));
+  ASSERT_NE(got[6].FindAttribute("extra"), nullptr);
+  EXPECT_EQ(*got[6].FindAttribute("extra"), AttributeValue(true));
+  EXPECT_EQ(PooledSpanDataForTesting(), 4u);
+  provider.Shutdown(absl::Seconds(30));
+}
+
+// A span moved before it ends keeps every attribute set on it, on either
+// side of the move.
+TEST(SpanDataPoolTest, AMovedSpanKeepsItsAttributes) {
+  auto exporter = std::make_unique<InMemoryExporter>();
+  std::shared_ptr<InMemorySpans> store = exporter->storage();
+  TracerProvider provider(TracerProviderOptions{
+      nullptr, std::make_unique<BatchSpanProcessor>(std::move(exporter))});
+  {
+    RecordingSpan first = provider.Record(TraceContext::NewRoot(true), "moved",
+                                          SpanKind::kInternal);
+    first.SetAttribute("before", int64_t{1});
+    RecordingSpan second;
+    second = std::move(first);
+    second.SetAttribute("after", int64_t{2});
+  }
+  ASSERT_TRUE(provider.ForceFlush(absl::Seconds(30)));
+  std::vector<SpanData> got = store->Take();
+  ASSERT_EQ(got.size(), 1u);
+  ASSERT_EQ(got[0].attributes.size(), 2u);
+  EXPECT_EQ(got[0].attributes[0].key, "before");
+  EXPECT_EQ(got[0].attributes[1].key, "after");
   provider.Shutdown(absl::Seconds(30));
 }
 
