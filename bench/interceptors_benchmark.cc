@@ -15,6 +15,7 @@
 // variant runs its calls under a current context and its handler reads
 // Current(), so the variants differ only by the interceptors.
 
+#include <google/protobuf/arena.h>
 #include <grpcpp/generic/async_generic_service.h>
 #include <grpcpp/generic/generic_stub.h>
 #include <grpcpp/grpcpp.h>
@@ -22,6 +23,10 @@
 #include <grpcpp/impl/rpc_method.h>
 #include <grpcpp/impl/rpc_service_method.h>
 #include <grpcpp/support/method_handler.h>
+
+#include <sched.h>
+#include <spawn.h>
+#include <unistd.h>
 
 #include <cstdlib>
 #include <memory>
@@ -31,6 +36,8 @@
 #include "absl/strings/str_cat.h"
 #include "benchmark/benchmark.h"
 #include "traceprop/context/current.h"
+#include "traceprop/context/id_generator.h"
+#include "traceprop/exporters/internal/otlp_proto.h"
 #include "traceprop/exporters/otlp_grpc_exporter.h"
 #include "traceprop/interceptors/tracing.h"
 #include "traceprop/spans/provider.h"
@@ -442,16 +449,26 @@ const bool kFixedRegistered = [] {
 // ------------------------------------------------------------ export on
 // BM_UnaryExport/<collector>: the in-process unary call with traceprop's
 // interceptors, recording on, and the spans really exported over OTLP/gRPC
-// (OtlpGrpcExporter, default options: gzip, BatchSpanProcessor defaults),
+// (OtlpGrpcExporter and BatchSpanProcessor with default options),
 // to (up) an in-process receiver on 127.0.0.1 that answers every Export, or
 // (down) 127.0.0.1:1, where nothing listens (every export fails and is
 // retried with backoff; once the queue is full spans are dropped and
-// counted); "up_nogzip" is (up) without compression. "off" (no provider)
-// and "discard" (recording, spans discarded without export) are the
-// references, in the same family so that repetitions interleave. The
-// receiver runs on the same machine (pinned: on the same CPU), so (up)
-// includes the CPU it takes from the caller.
-enum Collector { kOff = 0, kDiscard = 1, kUp = 2, kDown = 3, kUpNoGzip = 4 };
+// counted); "up_gzip" is (up) with gzip compression; "up_process" is (up)
+// with the receiver in a child process on the other CPUs, as a collector
+// is in production: only the exporter's own work (encoding, the gRPC
+// client) shares the caller's CPU. "off" (no provider) and "discard"
+// (recording, spans discarded without export) are the references, in the
+// same family so that repetitions interleave. The in-process receiver of
+// (up) runs on the caller's CPU when pinned, so (up) includes the CPU it
+// takes from the caller.
+enum Collector {
+  kOff = 0,
+  kDiscard = 1,
+  kUp = 2,
+  kDown = 3,
+  kUpGzip = 4,
+  kUpProcess = 5
+};
 
 // A receiver that answers every call with an empty (valid)
 // ExportTraceServiceResponse without parsing the request; never destroyed.
@@ -483,15 +500,86 @@ class AnswerEverything final : public grpc::CallbackGenericService {
   };
 };
 
+// Starts an AnswerEverything receiver on 127.0.0.1; returns its port.
+int StartReceiver() {
+  auto* service = new AnswerEverything;
+  int p = 0;
+  grpc::ServerBuilder builder;
+  builder.AddListeningPort("127.0.0.1:0", grpc::InsecureServerCredentials(),
+                           &p);
+  builder.RegisterCallbackGenericService(service);
+  builder.BuildAndStart().release();  // lives until exit
+  return p;
+}
+
 int ReceiverPort() {
+  static const int port = StartReceiver();
+  return port;
+}
+
+// The child process of (up_process): this program started again with
+// TRACEPROP_BENCH_RECEIVER set. Before main, it moves to the CPUs its
+// parent is not pinned to, starts a receiver, writes the port to stdout
+// and serves until its stdin (the parent's pipe) closes, then exits.
+const bool kIsReceiverProcess = [] {
+  if (std::getenv("TRACEPROP_BENCH_RECEIVER") == nullptr) return false;
+  cpu_set_t others;
+  CPU_ZERO(&others);
+  const long cpus = sysconf(_SC_NPROCESSORS_ONLN);
+  const int parent_cpu = std::atoi(std::getenv("TRACEPROP_BENCH_RECEIVER"));
+  for (long i = 0; i < cpus && i < CPU_SETSIZE; ++i) {
+    if (i != parent_cpu || cpus == 1) CPU_SET(i, &others);
+  }
+  sched_setaffinity(0, sizeof(others), &others);
+  const std::string port = std::to_string(StartReceiver()) + "\n";
+  if (write(1, port.data(), port.size()) != static_cast<ssize_t>(port.size()))
+    _exit(1);
+  char c;
+  while (read(0, &c, 1) > 0) {
+  }
+  _exit(0);
+}();
+
+// ReceiverProcessPort starts the (up_process) child once and returns its
+// port; the child exits when this process does (its stdin closes).
+int ReceiverProcessPort() {
   static const int port = [] {
-    auto* service = new AnswerEverything;
-    int p = 0;
-    grpc::ServerBuilder builder;
-    builder.AddListeningPort("127.0.0.1:0", grpc::InsecureServerCredentials(),
-                             &p);
-    builder.RegisterCallbackGenericService(service);
-    builder.BuildAndStart().release();  // lives until exit
+    int to_child[2], from_child[2];
+    if (pipe(to_child) != 0 || pipe(from_child) != 0) std::abort();
+    cpu_set_t mine;
+    int pinned = -1;  // the one CPU this process runs on, if pinned
+    if (sched_getaffinity(0, sizeof(mine), &mine) == 0 &&
+        CPU_COUNT(&mine) == 1) {
+      for (int i = 0; i < CPU_SETSIZE; ++i) {
+        if (CPU_ISSET(i, &mine)) pinned = i;
+      }
+    }
+    posix_spawn_file_actions_t actions;
+    posix_spawn_file_actions_init(&actions);
+    posix_spawn_file_actions_adddup2(&actions, to_child[0], 0);
+    posix_spawn_file_actions_adddup2(&actions, from_child[1], 1);
+    posix_spawn_file_actions_addclose(&actions, to_child[1]);
+    posix_spawn_file_actions_addclose(&actions, from_child[0]);
+    std::vector<std::string> env_strings;
+    for (char** e = environ; *e != nullptr; ++e) env_strings.emplace_back(*e);
+    env_strings.push_back("TRACEPROP_BENCH_RECEIVER=" + std::to_string(pinned));
+    std::vector<char*> env;
+    for (std::string& e : env_strings) env.push_back(e.data());
+    env.push_back(nullptr);
+    char self[] = "/proc/self/exe";
+    char* argv[] = {self, nullptr};
+    pid_t child;
+    if (posix_spawn(&child, self, &actions, nullptr, argv, env.data()) != 0)
+      std::abort();
+    posix_spawn_file_actions_destroy(&actions);
+    close(to_child[0]);  // to_child[1] stays open until this process exits
+    close(from_child[1]);
+    std::string line;
+    char c;
+    while (read(from_child[0], &c, 1) == 1 && c != '\n') line += c;
+    close(from_child[0]);
+    const int p = std::atoi(line.c_str());
+    if (p <= 0) std::abort();
     return p;
   }();
   return port;
@@ -502,7 +590,8 @@ const char* CollectorName(int c) {
          : c == kDiscard ? "discard"
          : c == kUp      ? "up"
          : c == kDown    ? "down"
-                         : "up_nogzip";
+         : c == kUpGzip  ? "up_gzip"
+                         : "up_process";
 }
 
 void BM_UnaryExport(benchmark::State& state) {
@@ -518,10 +607,12 @@ void BM_UnaryExport(benchmark::State& state) {
       exporter = std::make_unique<DiscardExporter>();
     } else {
       traceprop::OtlpGrpcExporterOptions o;
-      o.endpoint = c == kDown
-                       ? "http://127.0.0.1:1"
-                       : absl::StrCat("http://127.0.0.1:", ReceiverPort());
-      o.gzip = c != kUpNoGzip;
+      o.endpoint =
+          c == kDown ? "http://127.0.0.1:1"
+          : c == kUpProcess
+              ? absl::StrCat("http://127.0.0.1:", ReceiverProcessPort())
+              : absl::StrCat("http://127.0.0.1:", ReceiverPort());
+      o.gzip = c == kUpGzip;
       auto otlp = std::make_unique<traceprop::OtlpGrpcExporter>(o);
       stats = otlp->stats();
       exporter = std::move(otlp);
@@ -547,7 +638,57 @@ void BM_UnaryExport(benchmark::State& state) {
 }
 BENCHMARK(BM_UnaryExport)
     ->ArgNames({"collector"})
-    ->DenseRange(kOff, kUpNoGzip)
+    ->DenseRange(kOff, kUpProcess)
     ->UseRealTime();
+
+// BM_OtlpEncode/arena:<0|1>: what OtlpGrpcExporter does to a batch before
+// sending it — 512 RPC spans (six attributes each) into an
+// ExportTraceServiceRequest, serialised — per span; arena:1 builds the
+// request on a protobuf Arena as the exporter does, arena:0 is the plain
+// heap-allocated message it replaced.
+void BM_OtlpEncode(benchmark::State& state) {
+  const bool arena = state.range(0) != 0;
+  std::vector<std::unique_ptr<traceprop::SpanData>> batch;
+  for (int i = 0; i < 512; ++i) {
+    auto s = std::make_unique<traceprop::SpanData>();
+    s->trace_id = traceprop::GenerateTraceId();
+    s->span_id = traceprop::GenerateSpanId();
+    s->parent_span_id = traceprop::GenerateSpanId();
+    s->name = "bench.Echo/Unary";
+    s->kind = traceprop::SpanKind::kServer;
+    s->start_unix_nano = 1764633600000000000u + i;
+    s->end_unix_nano = s->start_unix_nano + 12345;
+    s->attributes = {{"rpc.system", std::string("grpc")},
+                     {"rpc.service", std::string("bench.Echo")},
+                     {"rpc.method", std::string("Unary")},
+                     {"rpc.grpc.status_code", int64_t{0}},
+                     {"network.peer.address", std::string("10.1.2.3")},
+                     {"network.peer.port", int64_t{50051}}};
+    batch.push_back(std::move(s));
+  }
+  const std::vector<traceprop::Attribute> resource = {
+      {"service.name", std::string("bench")}};
+  using Request =
+      opentelemetry::proto::collector::trace::v1::ExportTraceServiceRequest;
+  std::string bytes;
+  for (auto _ : state) {
+    if (arena) {
+      google::protobuf::Arena a;
+      auto* request = google::protobuf::Arena::CreateMessage<Request>(&a);
+      traceprop::internal::SpansToRequest(batch, resource, request);
+      request->SerializeToString(&bytes);
+    } else {
+      Request request;
+      traceprop::internal::SpansToRequest(batch, resource, &request);
+      request.SerializeToString(&bytes);
+    }
+    benchmark::DoNotOptimize(bytes);
+  }
+  state.SetItemsProcessed(state.iterations() * batch.size());
+  state.counters["ns_per_span"] = benchmark::Counter(
+      static_cast<double>(state.iterations() * batch.size()),
+      benchmark::Counter::kIsRate | benchmark::Counter::kInvert);
+}
+BENCHMARK(BM_OtlpEncode)->ArgNames({"arena"})->Arg(0)->Arg(1);
 
 }  // namespace

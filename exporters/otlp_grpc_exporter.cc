@@ -1,5 +1,6 @@
 #include "traceprop/exporters/otlp_grpc_exporter.h"
 
+#include <google/protobuf/arena.h>
 #include <google/protobuf/io/coded_stream.h>
 #include <google/protobuf/wire_format_lite.h>
 #include <grpcpp/client_context.h>
@@ -279,7 +280,12 @@ ExportResult OtlpGrpcExporter::Export(
     stats.failed_spans.fetch_add(n, std::memory_order_relaxed);
     return ExportResult::kFailure;
   }
-  collector::ExportTraceServiceRequest request;
+  // On an arena: a batch is thousands of small messages and strings, and
+  // freeing them one by one was ~40 % of encoding it.
+  google::protobuf::Arena arena;
+  auto& request =
+      *google::protobuf::Arena::CreateMessage<collector::ExportTraceServiceRequest>(
+          &arena);
   internal::SpansToRequest(batch, m.options.resource, &request);
   const absl::Time deadline = absl::Now() + m.options.timeout;
   grpc::Status status;

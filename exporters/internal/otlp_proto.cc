@@ -78,6 +78,10 @@ size_t Utf8Length(absl::string_view s, size_t i) {
 std::string ValidUtf8(absl::string_view s) {
   size_t i = 0;
   while (i < s.size()) {  // the common case: valid, one copy
+    if (static_cast<unsigned char>(s[i]) < 0x80) {  // ASCII, inline
+      ++i;
+      continue;
+    }
     const size_t n = Utf8Length(s, i);
     if (n == 0) break;
     i += n;
