@@ -243,7 +243,7 @@ TracingConfig TracingConfigFromEnv(const std::string& default_service_name,
     } else if (l == "none") {
       c.otlp.gzip = false;
     } else {
-      r.Bad(name, Reader::Show(*v), "not gzip or none", "gzip");
+      r.Bad(name, Reader::Show(*v), "not gzip or none", "none");
     }
   }
   c.otlp.resource = c.resource;

@@ -3,7 +3,7 @@
 //
 // OtlpGrpcExporter sends each batch as one
 // opentelemetry.proto.collector.trace.v1.TraceService/Export call, bounded
-// by a deadline, gzip-compressed by default, retried with exponential
+// by a deadline, gzip-compressed when asked, retried with exponential
 // backoff and jitter on the codes the OTLP specification calls retryable
 // (honouring a RetryInfo delay the receiver sends). Its own calls are never
 // traced. Give it to a BatchSpanProcessor:
@@ -49,7 +49,10 @@ struct OtlpGrpcExporterOptions {
   // logged. Entries with an invalid key or value are dropped.
   std::vector<std::pair<std::string, std::string>> headers;
   absl::Duration timeout = absl::Seconds(10);  // per export, retries included
-  bool gzip = true;
+  // gzip: off by default, as in OpenTelemetry's SDKs. It cuts the bytes
+  // sent ~5x and costs ~3.5 us of CPU per span (more than encoding it);
+  // worth it when the collector is across a network that costs.
+  bool gzip = false;
   // Retries: attempt n waits min(initial * multiplier^(n-1), max), times a
   // random factor in [0.5, 1.5), unless the receiver's RetryInfo says how
   // long; no retry would end after `timeout`.

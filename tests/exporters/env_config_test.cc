@@ -40,7 +40,7 @@ TEST(EnvConfig, DefaultsWhenNothingIsSet) {
   EXPECT_EQ(c.exporter, TracingConfig::Exporter::kOtlp);
   EXPECT_EQ(c.otlp.endpoint, "http://localhost:4317");
   EXPECT_EQ(c.otlp.timeout, absl::Seconds(10));
-  EXPECT_TRUE(c.otlp.gzip);
+  EXPECT_FALSE(c.otlp.gzip);
   EXPECT_EQ(c.sampler->Description(), "ParentBased{AlwaysOnSampler}");
   EXPECT_EQ(c.bsp.max_queue_size, 2048u);
   EXPECT_EQ(c.bsp.max_export_batch_size, 512u);
@@ -59,7 +59,7 @@ TEST(EnvConfig, EveryVariableIsRead) {
       {"OTEL_EXPORTER_OTLP_TRACES_ENDPOINT", "https://traces:4317"},
       {"OTEL_EXPORTER_OTLP_HEADERS", "api-key=s%3Dcret, x-team = a"},
       {"OTEL_EXPORTER_OTLP_TIMEOUT", "2500"},
-      {"OTEL_EXPORTER_OTLP_COMPRESSION", "none"},
+      {"OTEL_EXPORTER_OTLP_COMPRESSION", "GZip"},
       {"OTEL_EXPORTER_OTLP_INSECURE", "TRUE"},
       {"OTEL_TRACES_SAMPLER", "parentbased_traceidratio"},
       {"OTEL_TRACES_SAMPLER_ARG", "0.25"},
@@ -78,7 +78,7 @@ TEST(EnvConfig, EveryVariableIsRead) {
                                               std::string("s=cret")));
   EXPECT_EQ(c.otlp.headers[1].first, "x-team");
   EXPECT_EQ(c.otlp.timeout, absl::Milliseconds(2500));
-  EXPECT_FALSE(c.otlp.gzip);
+  EXPECT_TRUE(c.otlp.gzip);
   EXPECT_TRUE(c.otlp.insecure);
   EXPECT_EQ(c.sampler->Description(), "ParentBased{TraceIdRatioBased{0.25}}");
   EXPECT_EQ(c.bsp.schedule_delay, absl::Milliseconds(100));
@@ -132,7 +132,7 @@ TEST(EnvConfig, GarbageIsReportedAndDefaultsUsed) {
   EXPECT_EQ(c.otlp.endpoint, "http://localhost:4317");
   EXPECT_TRUE(c.otlp.headers.empty());
   EXPECT_EQ(c.otlp.timeout, absl::Seconds(10));
-  EXPECT_TRUE(c.otlp.gzip);
+  EXPECT_FALSE(c.otlp.gzip);
   EXPECT_FALSE(c.otlp.insecure);
   EXPECT_EQ(c.sampler->Description(), "ParentBased{AlwaysOnSampler}");
   EXPECT_EQ(c.bsp.schedule_delay, absl::Seconds(5));

@@ -1,7 +1,8 @@
-// otlp_capture_request OUT_FILE: runs the real OtlpGrpcExporter (gzip on,
-// as by default) against a capturing receiver (RawReceiver: a generic gRPC
-// service that keeps the raw ExportTraceServiceRequest bytes it gets and
-// answers an empty, valid response) and writes those bytes to OUT_FILE. The
+// otlp_capture_request OUT_FILE: runs the real OtlpGrpcExporter (gzip on;
+// the receiver keeps what gRPC decompressed) against a capturing receiver
+// (RawReceiver: a generic gRPC service that keeps the raw
+// ExportTraceServiceRequest bytes it gets and answers an empty, valid
+// response) and writes those bytes to OUT_FILE. The
 // batch is a fixed pair of spans setting every field the exporter writes;
 // tests/otlp_decode/decode.test.js decodes the file with OpenTelemetry's
 // own generated protobuf definitions and checks each value.
@@ -92,6 +93,7 @@ int main(int argc, char** argv) {
   traceprop::OtlpGrpcExporterOptions o;
   o.endpoint = receiver.endpoint();
   o.timeout = absl::Seconds(30);
+  o.gzip = true;
   o.resource = {{"service.name", std::string("otlp-decode")},
                 {"host.count", int64_t{3}},
                 {"deployment.canary", false},
