@@ -34,6 +34,7 @@
 #include <vector>
 
 #include "absl/strings/str_cat.h"
+#include "absl/synchronization/mutex.h"
 #include "benchmark/benchmark.h"
 #include "traceprop/context/current.h"
 #include "traceprop/context/id_generator.h"
@@ -417,6 +418,17 @@ BENCHMARK(BM_Throughput)
     ->Arg(kTraceprop)
     ->Threads(8)
     ->UseRealTime();
+
+// TRACEPROP_BENCH_ABSL_DEADLOCK_DETECTION=0 turns off Abseil's check of
+// every absl::Mutex lock for deadlock cycles, which Debian's Abseil (built
+// without NDEBUG) runs and a release build of Abseil does not: gRPC's own
+// locks pay it on every call (README, "Benchmarks").
+const bool kDeadlockDetectionSet = [] {
+  const char* v = std::getenv("TRACEPROP_BENCH_ABSL_DEADLOCK_DETECTION");
+  if (v == nullptr || std::string(v) != "0") return false;
+  absl::SetMutexDeadlockDetectionMode(absl::OnDeadlockCycle::kIgnore);
+  return true;
+}();
 
 // BM_UnaryFixed/<variant>: exactly $TRACEPROP_BENCH_FIXED_CALLS in-process
 // calls, registered only when that variable is set. Timing on a shared
