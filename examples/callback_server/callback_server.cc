@@ -57,13 +57,7 @@ using traceprop::examples::Relay;
 using traceprop::examples::Tick;
 using traceprop::examples::Ticker;
 using traceprop::examples::WatchRequest;
-
-std::string Hex(const traceprop::TraceId& id) {
-  return id.IsValid() ? id.ToHex() : "";
-}
-std::string Hex(const traceprop::SpanId& id) {
-  return id.IsValid() ? id.ToHex() : "";
-}
+using traceprop_examples::Hex;
 
 class RelayService final : public Relay::CallbackService {
  public:

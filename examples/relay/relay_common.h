@@ -143,6 +143,14 @@ inline traceprop::examples::ForwardRequest DownstreamRequest(
   return downstream;
 }
 
+// Hex is an id's lower-case hex, or "" for an invalid (all-zero) id.
+inline std::string Hex(const traceprop::TraceId& id) {
+  return id.IsValid() ? id.ToHex() : "";
+}
+inline std::string Hex(const traceprop::SpanId& id) {
+  return id.IsValid() ? id.ToHex() : "";
+}
+
 // FillSpan writes the trace fields of `span` (the hop's server span) into
 // `hop`; parent_span_id stays "" for a span that started a new trace.
 inline void FillSpan(const traceprop::TraceContext& span,

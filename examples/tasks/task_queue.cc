@@ -72,13 +72,7 @@ using traceprop::examples::Job;
 using traceprop::examples::JobResult;
 using traceprop::examples::Tasks;
 using traceprop::examples::WaitRequest;
-
-std::string Hex(const traceprop::TraceId& id) {
-  return id.IsValid() ? id.ToHex() : "";
-}
-std::string Hex(const traceprop::SpanId& id) {
-  return id.IsValid() ? id.ToHex() : "";
-}
+using traceprop_examples::Hex;
 
 // JobQueue is the queue plus the results. Thread-safe. Its state is bounded:
 // at most `max_pending` queued jobs (Push refuses more), and the results of
