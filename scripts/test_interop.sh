@@ -59,13 +59,4 @@ echo "--- relays: relay-a $TRACEPROP_RELAY_A, relay-b $TRACEPROP_RELAY_B (sync),
 status=0
 (cd tests/interop && node --test --test-reporter=spec interop.test.js propagators.test.js) ||
   status=$?
-if ((status != 0)); then
-  for log in "$PROCS_DIR"/*.log; do
-    echo "--- $(basename "$log")"
-    tail -40 "$log"
-  done
-fi
-procs_stop_all
-procs_check_exits || status=1  # a relay that crashed or did not stop
-rm -rf "$PROCS_DIR"
-exit "$status"
+procs_finish "$status"

@@ -274,13 +274,4 @@ $TRACEPROP_CPP_CALLBACK,bad:0" \
       timeout -k 10 120 node --test --test-reporter=spec jaeger.test.js) || status=$?
   fi
 fi
-if ((status != 0)); then
-  for log in "$PROCS_DIR"/*.log; do
-    echo "--- $(basename "$log")"
-    tail -40 "$log"
-  done
-fi
-procs_stop_all
-procs_check_exits || status=1  # a relay that crashed or did not stop
-rm -rf "$PROCS_DIR"
-exit "$status"
+procs_finish "$status"

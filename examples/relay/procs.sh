@@ -112,6 +112,24 @@ procs_check_exits() {
   return 1
 }
 
+# procs_finish STATUS — the end of a test script: prints every log's tail
+# when STATUS is not 0, stops every server, then exits with STATUS, or 1
+# when a server did not exit 0 after SIGTERM. Removes $PROCS_DIR unless
+# it exits with a failure.
+procs_finish() {
+  local status=$1 log
+  if ((status != 0)); then
+    for log in "$PROCS_DIR"/*.log; do
+      echo "--- $(basename "$log")"
+      tail -40 "$log"
+    done
+  fi
+  procs_stop_all
+  procs_check_exits || status=1  # a server that crashed or did not stop
+  ((status != 0)) || rm -rf "$PROCS_DIR"
+  exit "$status"
+}
+
 # procs_stop_all stops every server (SIGTERM to its group), then lets the
 # log drains finish at end of output. Idempotent.
 procs_stop_all() {
