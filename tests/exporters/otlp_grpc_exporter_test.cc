@@ -52,11 +52,7 @@ std::vector<std::unique_ptr<SpanData>> OneSpan() {
 }
 
 OtlpGrpcExporterOptions Options(const std::string& endpoint) {
-  OtlpGrpcExporterOptions o;
-  o.endpoint = endpoint;
-  o.timeout = absl::Seconds(20);
-  o.initial_backoff = absl::Milliseconds(1);
-  o.max_backoff = absl::Milliseconds(5);
+  OtlpGrpcExporterOptions o = testing_support::FastRetryOptions(endpoint);
   o.resource = {{"service.name", std::string("svc")}};
   return o;
 }

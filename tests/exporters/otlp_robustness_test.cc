@@ -26,6 +26,7 @@
 namespace traceprop {
 namespace {
 
+using testing_support::FastRetryOptions;
 using testing_support::OtlpTestReceiver;
 using testing_support::RawReceiver;
 
@@ -77,14 +78,6 @@ std::vector<std::unique_ptr<SpanData>> Spans(int n) {
   return batch;
 }
 
-OtlpGrpcExporterOptions Options(const std::string& endpoint) {
-  OtlpGrpcExporterOptions o;
-  o.endpoint = endpoint;
-  o.timeout = absl::Seconds(20);
-  o.initial_backoff = absl::Milliseconds(1);
-  o.max_backoff = absl::Milliseconds(5);
-  return o;
-}
 
 // ------------------------------------------------ receivers answering garbage
 
@@ -101,7 +94,7 @@ std::vector<std::string> Unparseable() {
 
 TEST(GarbageReceiver, UnparseableResponseFailsOnceAndIsCounted) {
   RawReceiver collector;
-  OtlpGrpcExporter exporter(Options(collector.endpoint()));
+  OtlpGrpcExporter exporter(FastRetryOptions(collector.endpoint()));
   int calls = 0;
   for (const std::string& junk : Unparseable()) {
     collector.Script({{junk}});
@@ -121,7 +114,7 @@ TEST(GarbageReceiver, ProcessorKeepsWorkingAfterGarbage) {
   // Garbage for the first export, then an empty (valid) response.
   collector.Script({{Unparseable()[0]}, {""}});
   auto exporter = std::make_unique<OtlpGrpcExporter>(
-      Options(collector.endpoint()));
+      FastRetryOptions(collector.endpoint()));
   auto stats = exporter->stats();
   BatchSpanProcessor processor(std::move(exporter));
   for (auto& s : Spans(3)) processor.OnEnd(std::move(s));
@@ -151,7 +144,7 @@ TEST(GarbageReceiver, GarbagePartialSuccessIsBoundedAndCounted) {
       {response(std::numeric_limits<int64_t>::max())},  // more than sent
       {response(1)},                                    // plausible
   });
-  OtlpGrpcExporter exporter(Options(collector.endpoint()));
+  OtlpGrpcExporter exporter(FastRetryOptions(collector.endpoint()));
   const OtlpExporterStats& stats = *exporter.stats();
   EXPECT_EQ(exporter.Export(Spans(3)), ExportResult::kSuccess);
   EXPECT_EQ(stats.rejected_spans.load(), 0u);  // negative: none rejected
@@ -183,7 +176,7 @@ TEST(GarbageReceiver, UnavailableWithMalformedRetryInfoIsRetriedOnOurBackoff) {
       StatusDetails(14, "", RetryInfo(1000, 0)),  // no type: not RetryInfo
   };
   OtlpTestReceiver receiver;
-  OtlpGrpcExporter exporter(Options(receiver.endpoint()));
+  OtlpGrpcExporter exporter(FastRetryOptions(receiver.endpoint()));
   uint64_t attempts = 0;
   for (size_t i = 0; i < details.size(); ++i) {
     SCOPED_TRACE(i);
@@ -204,7 +197,7 @@ TEST(GarbageReceiver, UnavailableWithMalformedRetryInfoIsRetriedOnOurBackoff) {
 // non-retryable code with a RetryInfo is still not retried.
 TEST(GarbageReceiver, RetryInfoBeyondTheDeadlineOrOnAFinalCodeGivesUp) {
   OtlpTestReceiver receiver;
-  OtlpGrpcExporter exporter(Options(receiver.endpoint()));
+  OtlpGrpcExporter exporter(FastRetryOptions(receiver.endpoint()));
   receiver.FailNext(grpc::Status(grpc::StatusCode::UNAVAILABLE, "later",
                                  StatusDetails(14, kRetryInfoUrl,
                                                RetryInfo(3000, 0))),
@@ -231,7 +224,7 @@ TEST(GarbageReceiver, RetryInfoBeyondTheDeadlineOrOnAFinalCodeGivesUp) {
 TEST(GarbageInput, InvalidUtf8IsReplacedAndTheBatchArrives) {
   const std::string kBad = "\xef\xbf\xbd";  // U+FFFD
   OtlpTestReceiver receiver;
-  OtlpGrpcExporterOptions o = Options(receiver.endpoint());
+  OtlpGrpcExporterOptions o = FastRetryOptions(receiver.endpoint());
   o.resource = {{"service.name", std::string("svc\xfe")}};
   OtlpGrpcExporter exporter(o);
   std::vector<std::unique_ptr<SpanData>> batch = Spans(2);
@@ -315,7 +308,7 @@ TEST(GarbageInput, ValidUtf8OutputAlwaysParses) {
 // A receiver that holds every call until released: the export would wait
 // for its full 120 s timeout.
 OtlpGrpcExporterOptions Silent(const OtlpTestReceiver& receiver) {
-  OtlpGrpcExporterOptions o = Options(receiver.endpoint());
+  OtlpGrpcExporterOptions o = FastRetryOptions(receiver.endpoint());
   o.timeout = absl::Seconds(120);
   return o;
 }

@@ -16,6 +16,7 @@
 #include <vector>
 
 #include "absl/time/time.h"
+#include "traceprop/exporters/otlp_grpc_exporter.h"
 #include "traceprop/exporters/proto/trace_service.grpc.pb.h"
 
 namespace traceprop {
@@ -109,6 +110,18 @@ class RawReceiver {
   std::unique_ptr<grpc::Server> server_;
   int port_ = 0;
 };
+
+// FastRetryOptions: exporter options for `endpoint` that retry within
+// milliseconds (tests wait for retries, not backoff) under a generous
+// 20 s deadline.
+inline OtlpGrpcExporterOptions FastRetryOptions(const std::string& endpoint) {
+  OtlpGrpcExporterOptions o;
+  o.endpoint = endpoint;
+  o.timeout = absl::Seconds(20);
+  o.initial_backoff = absl::Milliseconds(1);
+  o.max_backoff = absl::Milliseconds(5);
+  return o;
+}
 
 }  // namespace testing_support
 }  // namespace traceprop
