@@ -27,6 +27,8 @@ class TestExporter final : public SpanExporter {
     std::vector<size_t> batches;
     std::vector<std::string> names;
     bool hold = false;
+    int releases = 0;  // while holding: exports let through, one each
+    int entered = 0;   // Export calls begun
     bool inside = false;
     bool fail = false;
     bool shut_down = false;
@@ -37,8 +39,10 @@ class TestExporter final : public SpanExporter {
       const std::vector<std::unique_ptr<SpanData>>& batch) override {
     std::unique_lock<std::mutex> lock(state_->mu);
     state_->inside = true;
+    ++state_->entered;
     state_->cv.notify_all();
-    state_->cv.wait(lock, [&] { return !state_->hold; });
+    state_->cv.wait(lock, [&] { return !state_->hold || state_->releases > 0; });
+    if (state_->hold) --state_->releases;
     state_->inside = false;
     state_->batches.push_back(batch.size());
     for (const auto& s : batch) state_->names.push_back(s->name);
@@ -110,6 +114,42 @@ TEST(BatchSpanProcessor, FullQueueDropsAndCountsWithoutBlocking) {
   EXPECT_EQ(s.enqueued, 12u);
   EXPECT_EQ(s.exported, 12u);
   EXPECT_EQ(s.dropped, 5u);
+}
+
+// Spans that arrive while a full batch is being exported wait for a full
+// batch, the schedule or a flush; they do not go out at once as a small
+// batch of their own (a busy process would send a stream of tiny exports).
+TEST(BatchSpanProcessor, WhatArrivesDuringAnExportWaitsForAFullBatch) {
+  auto state = std::make_shared<TestExporter::State>();
+  state->hold = true;
+  BatchSpanProcessor p(std::make_unique<TestExporter>(state), Small());
+  auto wait_for = [&](auto done) {
+    std::unique_lock<std::mutex> lock(state->mu);
+    return state->cv.wait_for(lock, std::chrono::seconds(30), done);
+  };
+  for (int i = 0; i < 4; ++i) p.OnEnd(NewSpan(i));  // full: exported
+  ASSERT_TRUE(wait_for([&] { return state->entered == 1; }));
+  for (int i = 4; i < 6; ++i) p.OnEnd(NewSpan(i));  // during that export
+  {
+    std::lock_guard<std::mutex> lock(state->mu);
+    state->releases = 1;  // the first export ends; any next one is held
+  }
+  state->cv.notify_all();
+  ASSERT_TRUE(wait_for([&] { return state->batches.size() == 1; }));
+  // Two more make a full batch with the two that waited: the next export
+  // is of four, not of the two alone.
+  for (int i = 6; i < 8; ++i) p.OnEnd(NewSpan(i));
+  ASSERT_TRUE(wait_for([&] { return state->entered == 2; }));
+  {
+    std::lock_guard<std::mutex> lock(state->mu);
+    state->hold = false;
+  }
+  state->cv.notify_all();
+  ASSERT_TRUE(p.ForceFlush(absl::Seconds(30)));
+  std::lock_guard<std::mutex> lock(state->mu);
+  EXPECT_EQ(state->batches, (std::vector<size_t>{4, 4}));
+  ASSERT_EQ(state->names.size(), 8u);
+  for (int i = 0; i < 8; ++i) EXPECT_EQ(state->names[i], "s" + std::to_string(i));
 }
 
 TEST(BatchSpanProcessor, FailuresAreCounted) {
