@@ -46,15 +46,20 @@ void BatchSpanProcessor::OnEnd(std::unique_ptr<SpanData> span) {
     dropped_.fetch_add(1, std::memory_order_relaxed);
     return;
   }
-  size_t size;
+  size_t size = 0;
   {
     std::lock_guard<std::mutex> lock(mu_);
-    if (queue_.size() >= options_.max_queue_size) {
-      dropped_.fetch_add(1, std::memory_order_relaxed);
-      return;
+    if (queue_.size() < options_.max_queue_size) {
+      queue_.push_back(std::move(span));
+      size = queue_.size();
     }
-    queue_.push_back(std::move(span));
-    size = queue_.size();
+  }
+  if (size == 0) {
+    // Full (a collector that is down): the span is dropped, and its memory
+    // kept for the next one, as an exported span's is.
+    dropped_.fetch_add(1, std::memory_order_relaxed);
+    internal::RecycleSpanData(std::move(span));
+    return;
   }
   enqueued_.fetch_add(1, std::memory_order_relaxed);
   // Wake the worker once per full batch, not once per span.

@@ -91,6 +91,14 @@ void RecycleSpanData(std::vector<std::unique_ptr<SpanData>>& spans) {
   spans.clear();
 }
 
+void RecycleSpanData(std::unique_ptr<SpanData> span) {
+  if (span == nullptr) return;
+  Empty(*span);
+  Pool& pool = GetPool();
+  std::lock_guard<std::mutex> lock(pool.mu);
+  if (pool.free.size() < kMaxPooledSpanData) pool.free.push_back(std::move(span));
+}
+
 size_t PooledSpanDataForTesting() {
   Pool& pool = GetPool();
   std::lock_guard<std::mutex> lock(pool.mu);

@@ -32,6 +32,9 @@ std::unique_ptr<SpanData> NewSpanData();
 // `spans` is left empty. Thread-safe.
 void RecycleSpanData(std::vector<std::unique_ptr<SpanData>>& spans);
 
+// RecycleSpanData(span) does the same for one span (a dropped one).
+void RecycleSpanData(std::unique_ptr<SpanData> span);
+
 // At most this many SpanData wait in the pool (each ~1 KiB with its
 // buffers).
 inline constexpr size_t kMaxPooledSpanData = 1024;

@@ -1,6 +1,9 @@
 #include "traceprop/spans/internal/span_data_pool.h"
 
+#include <chrono>
+#include <condition_variable>
 #include <memory>
+#include <mutex>
 #include <vector>
 
 #include "gtest/gtest.h"
@@ -203,6 +206,55 @@ TEST(SpanDataPoolTest, ExportedSpansAreReusedByLaterSpans) {
   EXPECT_EQ(*got[6].FindAttribute("extra"), AttributeValue(true));
   EXPECT_EQ(PooledSpanDataForTesting(), 4u);
   provider.Shutdown(absl::Seconds(30));
+}
+
+// An exporter held inside Export until released. Thread-safe.
+class HeldExporter final : public SpanExporter {
+ public:
+  ExportResult Export(const std::vector<std::unique_ptr<SpanData>>&) override {
+    std::unique_lock<std::mutex> lock(mu_);
+    inside_ = true;
+    cv_.notify_all();
+    cv_.wait(lock, [&] { return released_; });
+    return ExportResult::kSuccess;
+  }
+  bool WaitInside() {
+    std::unique_lock<std::mutex> lock(mu_);
+    return cv_.wait_for(lock, std::chrono::seconds(30), [&] { return inside_; });
+  }
+  void Release() {
+    std::lock_guard<std::mutex> lock(mu_);
+    released_ = true;
+    cv_.notify_all();
+  }
+
+ private:
+  std::mutex mu_;
+  std::condition_variable cv_;
+  bool inside_ = false;
+  bool released_ = false;
+};
+
+// A span dropped because the queue is full (a collector that is down)
+// comes back to the pool too.
+TEST(SpanDataPoolTest, DroppedSpansAreReused) {
+  DrainPool();
+  auto owned = std::make_unique<HeldExporter>();
+  HeldExporter* exporter = owned.get();
+  BatchSpanProcessor::Options o;
+  o.max_queue_size = 2;
+  o.max_export_batch_size = 1;
+  BatchSpanProcessor processor(std::move(owned), o);
+  processor.OnEnd(std::make_unique<SpanData>());  // a full batch: exported
+  ASSERT_TRUE(exporter->WaitInside());
+  processor.OnEnd(std::make_unique<SpanData>());  // queued
+  processor.OnEnd(std::make_unique<SpanData>());  // queued: the queue is full
+  EXPECT_EQ(PooledSpanDataForTesting(), 0u);
+  processor.OnEnd(std::make_unique<SpanData>());  // dropped
+  EXPECT_EQ(processor.GetStats().dropped, 1u);
+  EXPECT_EQ(PooledSpanDataForTesting(), 1u);
+  exporter->Release();
+  EXPECT_TRUE(processor.Shutdown(absl::Seconds(30)));
 }
 
 // A span moved before it ends keeps every attribute set on it, on either
