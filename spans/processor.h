@@ -94,6 +94,8 @@ class SpanProcessor {
 // at max_queue_size.
 struct BatchSpanProcessorOptions {
   size_t max_queue_size = 2048;
+  // A full batch (max_export_batch_size) is exported at once; fewer spans
+  // wait at most this long (or for ForceFlush / Shutdown).
   absl::Duration schedule_delay = absl::Milliseconds(5000);
   absl::Duration export_timeout = absl::Milliseconds(30000);
   size_t max_export_batch_size = 512;
