@@ -29,7 +29,6 @@
 
 #include <cstddef>
 #include <initializer_list>
-#include <memory>
 #include <optional>
 #include <string>
 #include <utility>
@@ -42,6 +41,8 @@
 namespace traceprop {
 namespace internal {
 struct TraceStateRep;
+void Ref(const TraceStateRep* rep);
+void Unref(const TraceStateRep* rep);
 }  // namespace internal
 
 // TraceState is an immutable, ordered list of vendor key/value members.
@@ -66,6 +67,20 @@ class TraceState {
 
   // The empty tracestate.
   TraceState() = default;
+  // Copies share one immutable, reference-counted body.
+  TraceState(const TraceState& other) : rep_(other.rep_) {
+    if (rep_ != nullptr) internal::Ref(rep_);
+  }
+  TraceState(TraceState&& other) noexcept : rep_(other.rep_) {
+    other.rep_ = nullptr;
+  }
+  TraceState& operator=(TraceState other) noexcept {
+    std::swap(rep_, other.rep_);
+    return *this;
+  }
+  ~TraceState() {
+    if (rep_ != nullptr) internal::Unref(rep_);
+  }
 
   // Parse decodes one header value (§3.3.1).
   //  - Empty and white-space-only members (`a=1,,  ,b=2`) are accepted and
@@ -83,8 +98,8 @@ class TraceState {
   //    list over the limit).
   //  - An empty or all-white-space header gives an empty TraceState.
   // The caller drops an invalid tracestate; it never affects traceparent
-  // (§3.3). Thread-safe; the result owns a copy of the text (two heap
-  // allocations, none when empty).
+  // (§3.3). Thread-safe; the result owns a copy of the text (one heap
+  // allocation, none when empty).
   static absl::StatusOr<TraceState> Parse(absl::string_view header);
   // Parse of several header fields of one message: equivalent to parsing
   // them joined with ',' in order (RFC 9110 §5.3), without building the
@@ -144,10 +159,9 @@ class TraceState {
   }
 
  private:
-  explicit TraceState(std::shared_ptr<const internal::TraceStateRep> rep)
-      : rep_(std::move(rep)) {}
+  explicit TraceState(const internal::TraceStateRep* rep) : rep_(rep) {}
 
-  std::shared_ptr<const internal::TraceStateRep> rep_;  // null when empty
+  const internal::TraceStateRep* rep_ = nullptr;  // null when empty
 };
 
 }  // namespace traceprop
