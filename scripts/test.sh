@@ -17,8 +17,7 @@
 #   interop   C++ relays <-> OpenTelemetry JS (node --test); our OTLP
 #             request decoded by OpenTelemetry JS's generated protobuf code
 #   peers     chains alternating C++ relays with OpenTelemetry Go, Java,
-#             Python and JS relays (downloads cached in $TRACEPROP_CACHE;
-#             Jaeger's Go build starts in the background right after deps)
+#             Python and JS relays (downloads cached in $TRACEPROP_CACHE)
 #   html      the demo's trace page in headless Chromium, a hand-made one,
 #             and demo.sh --jaeger (tests/examples/html_test.sh; reuses the
 #             release build and, after peers, the cached Jaeger)
@@ -124,7 +123,6 @@ step_install() { JOBS=$JOBS BUILD_ROOT=$BUILD_ROOT scripts/test_install.sh; }
 step_bazel() { JOBS=$JOBS scripts/test_bazel.sh; }
 step_html() {
   local b=$BUILD_ROOT/release
-  wait_jaeger
   configure "$b" && JOBS=$JOBS tests/examples/html_test.sh "$b"
 }
 step_interop() {
@@ -133,41 +131,11 @@ step_interop() {
   BUILD_DIR=$BUILD_ROOT/release scripts/test_otlp_decode.sh || s=1
   return $s
 }
-step_peers() {
-  wait_jaeger
-  BUILD_DIR=$BUILD_ROOT/release scripts/test_peers.sh
-}
-
-# Jaeger's Go build (peers and html run it; on a fresh machine about 8
-# minutes, much of it module downloads) starts after deps in the
-# background at the lowest priority, so it takes what the C++ builds and
-# tests leave idle. scripts/jaeger.sh caches the binary; peers and html
-# wait for this build, and if it failed they build Jaeger themselves and
-# report why.
-jaeger_pid=
-start_jaeger() {
-  [[ " $STEPS " == *" peers "* || " $STEPS " == *" html "* ]] || return 0
-  command -v go >/dev/null || return 0
-  # Its own session (so that it can be stopped as a group), whose
-  # scheduler autogroup is niced too: otherwise Linux's autogroups share
-  # the CPU equally between sessions, whatever each process's nice value.
-  # shellcheck disable=SC2016  # $0 is for the inner bash
-  setsid -w bash -c 'echo 19 >/proc/self/autogroup 2>/dev/null; exec nice -n 19 "$0" build' \
-    scripts/jaeger.sh >"$BUILD_ROOT/jaeger-build.log" 2>&1 &
-  jaeger_pid=$!
-  trap '[[ -n $jaeger_pid ]] && kill -- -"$jaeger_pid" 2>/dev/null' EXIT
-}
-wait_jaeger() {
-  [[ -n $jaeger_pid ]] || return 0
-  wait "$jaeger_pid" ||
-    echo "--- background Jaeger build failed ($BUILD_ROOT/jaeger-build.log); building it again"
-  jaeger_pid=
-}
+step_peers() { BUILD_DIR=$BUILD_ROOT/release scripts/test_peers.sh; }
 
 STEPS=${STEPS:-release asan tsan fuzz install bazel interop peers html}
 mkdir -p "$BUILD_ROOT"
 run_step deps scripts/install_deps.sh --with-bazel --with-chromium
-start_jaeger
 for step in $STEPS; do
   run_step "$step" "step_$step"
 done
