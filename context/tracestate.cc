@@ -3,8 +3,8 @@
 //
 // Representation: a non-empty state is one reference-counted block, a
 // `TraceStateRep` followed by the members' text in canonical form
-// "k1=v1,k2=v2" (one allocation per parse; with a shared_ptr and a
-// std::string it was three). Because the text is already the outgoing
+// "k1=v1,k2=v2" (one allocation per parse; a make_shared rep and its
+// std::string text were two). Because the text is already the outgoing
 // header, `ToHeader()` without truncation is one string copy, and equality
 // is one comparison.
 
