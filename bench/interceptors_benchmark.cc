@@ -670,12 +670,9 @@ void BM_OtlpEncode(benchmark::State& state) {
     s->kind = traceprop::SpanKind::kServer;
     s->start_unix_nano = 1764633600000000000u + i;
     s->end_unix_nano = s->start_unix_nano + 12345;
-    s->attributes = {{"rpc.system", std::string("grpc")},
-                     {"rpc.service", std::string("bench.Echo")},
-                     {"rpc.method", std::string("Unary")},
-                     {"rpc.grpc.status_code", int64_t{0}},
-                     {"network.peer.address", std::string("10.1.2.3")},
-                     {"network.peer.port", int64_t{50051}}};
+    s->rpc.is_rpc = true;  // rpc.system, rpc.service, rpc.method
+    s->rpc.grpc_status_code = 0;
+    s->rpc.peer = "ipv4:10.1.2.3:50051";
     batch.push_back(std::move(s));
   }
   const std::vector<traceprop::Attribute> resource = {

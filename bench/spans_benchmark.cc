@@ -42,17 +42,20 @@ std::shared_ptr<TracerProvider> MakeProvider(
 }
 
 // What the client interceptor does for a sampled call: record the span of
-// an already decided context, set the RPC attributes, end it.
+// an already decided context, set the RPC attributes (typed, as
+// interceptors/internal/rpc_spans.cc does), end it.
 void BM_RecordRpcSpan(benchmark::State& state) {
   auto provider = MakeProvider(nullptr);
   const TraceContext parent = TraceContext::NewRoot();
   for (auto _ : state) {
     RecordingSpan span = provider->Record(parent.Child(), "tpecho.Echo/Unary",
                                           SpanKind::kClient);
-    span.SetAttribute("rpc.system", "grpc");
-    span.SetAttribute("rpc.service", "tpecho.Echo");
-    span.SetAttribute("rpc.method", "Unary");
-    span.SetAttribute("rpc.grpc.status_code", int64_t{0});
+    RpcAttributes& rpc = *span.rpc_attributes();
+    rpc.is_rpc = true;
+    rpc.server_address = "localhost";
+    rpc.server_port = 50051;
+    rpc.grpc_status_code = 0;
+    rpc.peer = "ipv4:127.0.0.1:50051";
     span.End();
   }
   provider->Shutdown(absl::Seconds(10));

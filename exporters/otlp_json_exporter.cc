@@ -16,7 +16,7 @@ namespace {
 // AppendString appends `s` as a JSON string. Bytes that are not valid
 // UTF-8 are written as the code points of the same value (Latin-1), so the
 // line is always valid JSON.
-void AppendString(std::string& out, const std::string& s) {
+void AppendString(std::string& out, absl::string_view s) {
   out += '"';
   for (size_t i = 0; i < s.size(); ++i) {
     const auto c = static_cast<unsigned char>(s[i]);
@@ -33,7 +33,7 @@ void AppendString(std::string& out, const std::string& s) {
     } else if (c < 0x80) {
       out += static_cast<char>(c);
     } else if (size_t n = internal::Utf8Length(s, i)) {
-      out.append(s, i, n);
+      out.append(s.data() + i, n);
       i += n - 1;
     } else {
       absl::StrAppendFormat(&out, "\\u%04x", c);
@@ -42,7 +42,7 @@ void AppendString(std::string& out, const std::string& s) {
   out += '"';
 }
 
-void AppendValue(std::string& out, const AttributeValue& v) {
+void AppendValue(std::string& out, AttributeValueView v) {
   if (const bool* b = std::get_if<bool>(&v)) {
     absl::StrAppend(&out, "{\"boolValue\":", *b ? "true" : "false", "}");
   } else if (const int64_t* i = std::get_if<int64_t>(&v)) {
@@ -59,22 +59,30 @@ void AppendValue(std::string& out, const AttributeValue& v) {
     out += "}";
   } else {
     out += "{\"stringValue\":";
-    AppendString(out, std::get<std::string>(v));
+    AppendString(out, std::get<absl::string_view>(v));
     out += "}";
   }
 }
 
-void AppendAttributes(std::string& out, const std::vector<Attribute>& attrs) {
+// AppendAttributes appends the JSON array of what `for_each` visits.
+template <typename ForEach>
+void AppendAttributes(std::string& out, ForEach for_each) {
   out += "[";
-  for (size_t i = 0; i < attrs.size(); ++i) {
-    if (i) out += ",";
+  bool first = true;
+  for_each([&](absl::string_view key, AttributeValueView value) {
+    if (!first) out += ",";
+    first = false;
     out += "{\"key\":";
-    AppendString(out, attrs[i].key);
+    AppendString(out, key);
     out += ",\"value\":";
-    AppendValue(out, attrs[i].value);
+    AppendValue(out, value);
     out += "}";
-  }
+  });
   out += "]";
+}
+
+void AppendAttributes(std::string& out, const std::vector<Attribute>& attrs) {
+  AppendAttributes(out, [&](auto f) { ForEachAttribute(attrs, f); });
 }
 
 }  // namespace
@@ -106,10 +114,10 @@ std::string OtlpJsonExporter::ToJsonLine(
                     ",\"startTimeUnixNano\":\"", s.start_unix_nano,
                     "\",\"endTimeUnixNano\":\"", s.end_unix_nano,
                     "\",\"attributes\":");
-    AppendAttributes(out, s.attributes);
+    AppendAttributes(out, [&](auto f) { s.ForEachAttribute(f); });
     if (s.dropped_attributes)
-      absl::StrAppend(&out, ",\"droppedAttributesCount\":",
-                      s.dropped_attributes);
+      absl::StrAppend(&out,
+                      ",\"droppedAttributesCount\":", s.dropped_attributes);
     if (!s.events.empty()) {
       out += ",\"events\":[";
       for (size_t e = 0; e < s.events.size(); ++e) {
@@ -138,10 +146,10 @@ std::string OtlpJsonExporter::ToJsonLine(
         }
         out += ",\"attributes\":";
         AppendAttributes(out, s.links[l].attributes);
-        absl::StrAppend(&out, ",\"flags\":",
-                        c.flags().WireValue() | 0x100u |
-                            (c.is_remote() ? 0x200u : 0u),
-                        "}");
+        absl::StrAppend(
+            &out, ",\"flags\":",
+            c.flags().WireValue() | 0x100u | (c.is_remote() ? 0x200u : 0u),
+            "}");
       }
       out += "]";
     }

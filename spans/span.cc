@@ -35,29 +35,23 @@ uint64_t UnixNanosAt(int64_t steady_ns) {
 namespace {
 
 // SetOrAdd sets `key` to the value `set` assigns (a later value of a key
-// replaces the earlier one), building the value in place. The span's
-// attributes are data.attributes[0, live); past them a reused SpanData
-// still holds its last span's (internal/span_data_pool.h), overwritten here
-// in order: an RPC span sets the same keys every time, so their strings
-// are reused without allocating.
+// replaces the earlier one).
 template <typename Set>
-void SetOrAdd(SpanData& data, uint32_t& live, absl::string_view key, Set set) {
+void SetOrAdd(SpanData& data, absl::string_view key, Set set) {
   if (key.empty()) return;
-  for (uint32_t i = 0; i < live; ++i) {
-    if (data.attributes[i].key == key) {
-      set(data.attributes[i].value);
+  for (Attribute& a : data.attributes) {
+    if (a.key == key) {
+      set(a.value);
       return;
     }
   }
-  if (live >= SpanLimits::kMaxAttributes) {
+  if (data.attributes.size() >= SpanLimits::kMaxAttributes) {
     ++data.dropped_attributes;
     return;
   }
-  Attribute& a = live < data.attributes.size() ? data.attributes[live]
-                                               : data.attributes.emplace_back();
-  if (a.key != key) a.key.assign(key.data(), key.size());
+  Attribute& a = data.attributes.emplace_back();
+  a.key.assign(key.data(), key.size());
   set(a.value);
-  ++live;
 }
 
 }  // namespace
@@ -67,7 +61,6 @@ RecordingSpan& RecordingSpan::operator=(RecordingSpan&& other) noexcept {
     End();
     context_ = std::move(other.context_);
     data_ = std::move(other.data_);
-    live_attributes_ = other.live_attributes_;
     processor_ = other.processor_;
     start_steady_ns_ = other.start_steady_ns_;
     other.processor_ = nullptr;
@@ -78,7 +71,7 @@ RecordingSpan& RecordingSpan::operator=(RecordingSpan&& other) noexcept {
 void RecordingSpan::SetAttribute(absl::string_view key,
                                  absl::string_view value) {
   if (!data_) return;
-  SetOrAdd(*data_, live_attributes_, key, [value](AttributeValue& v) {
+  SetOrAdd(*data_, key, [value](AttributeValue& v) {
     if (auto* s = std::get_if<std::string>(&v)) {
       s->assign(value.data(), value.size());
     } else {
@@ -88,18 +81,15 @@ void RecordingSpan::SetAttribute(absl::string_view key,
 }
 void RecordingSpan::SetAttribute(absl::string_view key, bool value) {
   if (!data_) return;
-  SetOrAdd(*data_, live_attributes_, key,
-           [value](AttributeValue& v) { v = value; });
+  SetOrAdd(*data_, key, [value](AttributeValue& v) { v = value; });
 }
 void RecordingSpan::SetAttribute(absl::string_view key, int64_t value) {
   if (!data_) return;
-  SetOrAdd(*data_, live_attributes_, key,
-           [value](AttributeValue& v) { v = value; });
+  SetOrAdd(*data_, key, [value](AttributeValue& v) { v = value; });
 }
 void RecordingSpan::SetAttribute(absl::string_view key, double value) {
   if (!data_) return;
-  SetOrAdd(*data_, live_attributes_, key,
-           [value](AttributeValue& v) { v = value; });
+  SetOrAdd(*data_, key, [value](AttributeValue& v) { v = value; });
 }
 
 void RecordingSpan::AddEvent(absl::string_view name,
@@ -161,9 +151,6 @@ void RecordingSpan::End() {
   const int64_t elapsed = internal::SteadyNowNanos() - start_steady_ns_;
   data_->end_unix_nano =
       data_->start_unix_nano + static_cast<uint64_t>(elapsed > 0 ? elapsed : 0);
-  // What a reused SpanData held past this span's attributes goes now.
-  data_->attributes.erase(data_->attributes.begin() + live_attributes_,
-                          data_->attributes.end());
   SpanProcessor* processor = processor_;
   processor_ = nullptr;
   processor->OnEnd(std::move(data_));

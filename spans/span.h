@@ -111,6 +111,11 @@ class RecordingSpan {
   // (exception.type "error").
   void RecordError(absl::string_view message);
 
+  // rpc_attributes is where the interceptors record an RPC span's
+  // semantic-convention attributes, typed (span_data.h); null when not
+  // recording.
+  RpcAttributes* rpc_attributes() { return data_ ? &data_->rpc : nullptr; }
+
   // UpdateName renames the span.
   void UpdateName(absl::string_view name);
 
@@ -125,9 +130,6 @@ class RecordingSpan {
                                  SpanStartOptions options);
   TraceContext context_;
   std::unique_ptr<SpanData> data_;  // null when not recording
-  // data_->attributes[0, live_attributes_) are this span's; a reused
-  // SpanData's old ones follow until End() (span.cc, SetOrAdd).
-  uint32_t live_attributes_ = 0;
   SpanProcessor* processor_ = nullptr;
   int64_t start_steady_ns_ = 0;
 };

@@ -13,14 +13,18 @@ namespace trace = opentelemetry::proto::trace::v1;
 
 namespace {
 
-void FillAttributes(const std::vector<Attribute>& attributes,
-                    google::protobuf::RepeatedPtrField<common::KeyValue>* out) {
+using KeyValues = google::protobuf::RepeatedPtrField<common::KeyValue>;
+
+void Add(KeyValues* out, absl::string_view key, AttributeValueView value) {
+  common::KeyValue* kv = out->Add();
+  kv->set_key(ValidUtf8(key));
+  FillAnyValue(value, kv->mutable_value());
+}
+
+void FillAttributes(const std::vector<Attribute>& attributes, KeyValues* out) {
   out->Reserve(static_cast<int>(attributes.size()));
-  for (const Attribute& a : attributes) {
-    common::KeyValue* kv = out->Add();
-    kv->set_key(ValidUtf8(a.key));
-    FillAnyValue(a.value, kv->mutable_value());
-  }
+  ForEachAttribute(attributes, [out](absl::string_view k,
+                                     AttributeValueView v) { Add(out, k, v); });
 }
 
 std::string Bytes(const std::array<uint8_t, 16>& b) {
@@ -35,13 +39,13 @@ constexpr uint32_t kIsRemote = 0x200;
 
 }  // namespace
 
-void FillAnyValue(const AttributeValue& value, common::AnyValue* out) {
+void FillAnyValue(AttributeValueView value, common::AnyValue* out) {
   struct Visitor {
     common::AnyValue* out;
     void operator()(bool v) const { out->set_bool_value(v); }
     void operator()(int64_t v) const { out->set_int_value(v); }
     void operator()(double v) const { out->set_double_value(v); }
-    void operator()(const std::string& v) const {
+    void operator()(absl::string_view v) const {
       out->set_string_value(ValidUtf8(v));
     }
   };
@@ -131,7 +135,10 @@ void SpansToRequest(
     o->set_kind(static_cast<trace::Span::SpanKind>(s.kind));
     o->set_start_time_unix_nano(s.start_unix_nano);
     o->set_end_time_unix_nano(s.end_unix_nano);
-    FillAttributes(s.attributes, o->mutable_attributes());
+    KeyValues* attributes = o->mutable_attributes();
+    s.ForEachAttribute([attributes](absl::string_view k, AttributeValueView v) {
+      Add(attributes, k, v);
+    });
     o->set_dropped_attributes_count(s.dropped_attributes);
     for (const SpanEvent& e : s.events) {
       trace::Span::Event* oe = o->add_events();

@@ -31,7 +31,7 @@ size_t Utf8Length(absl::string_view s, size_t i);
 std::string ValidUtf8(absl::string_view s);
 
 // FillAnyValue sets `out` from `value` (strings through ValidUtf8).
-void FillAnyValue(const AttributeValue& value,
+void FillAnyValue(AttributeValueView value,
                   opentelemetry::proto::common::v1::AnyValue* out);
 
 // SpansToRequest fills `out` with one ResourceSpans (the resource

@@ -6,7 +6,6 @@
 #include <memory>
 #include <string>
 
-#include "absl/strings/numbers.h"
 #include "absl/strings/strip.h"
 #include "traceprop/spans/provider.h"
 
@@ -14,40 +13,14 @@ namespace traceprop {
 namespace internal {
 namespace {
 
-// Splits "package.Service/Method" into service and method.
-void SetServiceAndMethod(RecordingSpan& span, absl::string_view name) {
-  span.SetAttribute("rpc.system", "grpc");
-  size_t slash = name.rfind('/');
-  if (slash == absl::string_view::npos) return;
-  span.SetAttribute("rpc.service", name.substr(0, slash));
-  span.SetAttribute("rpc.method", name.substr(slash + 1));
-}
-
-// Sets network.peer.address/port from the peer URI of `call` (may be
-// null): "ipv4:1.2.3.4:80", "ipv6:[::1]:80", "unix:/path". Anything else is
-// ignored. Asks gRPC core directly: the C++ peer() makes a second copy.
-void SetPeer(RecordingSpan& span, grpc_call* call) {
+// Keeps gRPC's peer URI of `call` (may be null) for network.peer.* (parsed
+// when exported: span_data.h). Asks gRPC core directly: the C++ peer()
+// makes a second copy.
+void SetPeer(RpcAttributes& rpc, grpc_call* call) {
   if (call == nullptr) return;
   std::unique_ptr<char, void (*)(void*)> peer(grpc_call_get_peer(call),
                                               gpr_free);
-  if (peer == nullptr) return;
-  absl::string_view p = peer.get();
-  if (absl::ConsumePrefix(&p, "unix:")) {
-    span.SetAttribute("network.peer.address", p);
-    span.SetAttribute("network.transport", "unix");
-    return;
-  }
-  if (!absl::ConsumePrefix(&p, "ipv4:") && !absl::ConsumePrefix(&p, "ipv6:"))
-    return;
-  size_t colon = p.rfind(':');
-  if (colon == absl::string_view::npos) return;
-  absl::string_view host = p.substr(0, colon);
-  int port;
-  if (!absl::SimpleAtoi(p.substr(colon + 1), &port)) return;
-  absl::ConsumePrefix(&host, "[");
-  absl::ConsumeSuffix(&host, "]");
-  span.SetAttribute("network.peer.address", host);
-  span.SetAttribute("network.peer.port", port);
+  if (peer != nullptr) rpc.peer.assign(peer.get());
 }
 
 }  // namespace
@@ -74,8 +47,7 @@ bool ServerSpanIsError(grpc::StatusCode code) {
 }
 
 void RpcSpan::EndUnfinished() {
-  span_->SetAttribute("rpc.grpc.status_code",
-                      static_cast<int64_t>(grpc::StatusCode::CANCELLED));
+  span_->rpc_attributes()->grpc_status_code = grpc::StatusCode::CANCELLED;
   if (!server_)
     span_->SetStatus(StatusCode::kError, "call ended without status");
   span_->End();
@@ -91,11 +63,11 @@ void RpcSpan::RecordClient(const TraceContext& call, const char* method,
     span_.reset();
     return;
   }
-  SetServiceAndMethod(*span_, name);
+  RpcAttributes& rpc = *span_->rpc_attributes();
+  rpc.is_rpc = true;
   if (server != nullptr) {
-    span_->SetAttribute("server.address", server->address);
-    if (server->port >= 0)
-      span_->SetAttribute("server.port", static_cast<int64_t>(server->port));
+    rpc.server_address = server->address;  // a pooled span's capacity
+    rpc.server_port = server->port;
   }
 }
 
@@ -115,26 +87,26 @@ void RpcSpan::RecordServer(const TraceContext& server_span,
     return;
   }
   server_ = true;
-  SetServiceAndMethod(*span_, name);
+  RpcAttributes& rpc = *span_->rpc_attributes();
+  rpc.is_rpc = true;
   if (incoming.IsValid() && !continued) span_->AddLink(incoming);
   // c_call() only reads the call pointer; gRPC did not mark it const.
   if (ctx != nullptr)
-    SetPeer(*span_, const_cast<grpc::ServerContextBase*>(ctx)->c_call());
+    SetPeer(rpc, const_cast<grpc::ServerContextBase*>(ctx)->c_call());
 }
 
 void RpcSpan::EndRecordedClient(const grpc::Status& status,
                                 grpc::ClientContext* client) {
-  span_->SetAttribute("rpc.grpc.status_code",
-                      static_cast<int64_t>(status.error_code()));
+  RpcAttributes& rpc = *span_->rpc_attributes();
+  rpc.grpc_status_code = status.error_code();
   if (!status.ok())
     span_->SetStatus(StatusCode::kError, status.error_message());
-  if (client != nullptr) SetPeer(*span_, client->c_call());
+  if (client != nullptr) SetPeer(rpc, client->c_call());
   span_->End();
 }
 
 void RpcSpan::EndRecordedServer(const grpc::Status& status) {
-  span_->SetAttribute("rpc.grpc.status_code",
-                      static_cast<int64_t>(status.error_code()));
+  span_->rpc_attributes()->grpc_status_code = status.error_code();
   if (ServerSpanIsError(status.error_code()))
     span_->SetStatus(StatusCode::kError, status.error_message());
   span_->End();

@@ -2,7 +2,7 @@
 // allocated again.
 //
 // A recorded RPC span otherwise costs three allocations on the RPC thread
-// (the SpanData, its attribute vector, its name) and three frees on the
+// (the SpanData, its name, its peer) and three frees on the
 // processor's thread, where glibc's per-thread caches cannot recycle them.
 // Measured (bench/callgrind_per_call.py, variant "recording"): 1,532 of
 // the interceptors' 8,580 own instructions per call; the README has the
@@ -20,14 +20,11 @@ namespace traceprop {
 namespace internal {
 
 // NewSpanData returns an empty SpanData (every field as default-
-// constructed), reused when one is pooled — except that a reused one's
-// `attributes` may still hold its last span's (at most kKeptAttributes,
-// short), which RecordingSpan overwrites in order and trims at End()
-// (span.cc). Thread-safe.
+// constructed), reused when one is pooled. Thread-safe.
 std::unique_ptr<SpanData> NewSpanData();
 
-// RecycleSpanData empties the non-null spans of `spans` (keeping the name's
-// capacity, and the attributes when they are few and short) and pools
+// RecycleSpanData empties the non-null spans of `spans` (keeping the
+// capacity of the name and of the RPC attributes' strings) and pools
 // them, up to a fixed bound (kMaxPooledSpanData); the rest are freed.
 // `spans` is left empty. Thread-safe.
 void RecycleSpanData(std::vector<std::unique_ptr<SpanData>>& spans);
@@ -39,9 +36,7 @@ void RecycleSpanData(std::unique_ptr<SpanData> span);
 // buffers).
 inline constexpr size_t kMaxPooledSpanData = 1024;
 
-// Attributes kept for reuse: at most this many, each key and string value
-// at most this many bytes of capacity (an RPC span has ~8, all short).
-inline constexpr size_t kKeptAttributes = 16;
+// A pooled span keeps its strings' buffers up to this many bytes each.
 inline constexpr size_t kKeptStringCapacity = 128;
 
 // PooledSpanDataForTesting is how many wait now.

@@ -8,6 +8,7 @@
 #include <grpcpp/grpcpp.h>
 
 #include <memory>
+#include <optional>
 #include <string>
 #include <variant>
 #include <vector>
@@ -131,10 +132,10 @@ std::vector<int64_t> DialledPorts(ChannelFor channel, int calls) {
     for (const SpanData& s : got) {
       if (s.kind != SpanKind::kClient || s.trace_id != root.trace_id())
         continue;
-      const AttributeValue* address = s.FindAttribute("server.address");
-      const AttributeValue* p = s.FindAttribute("server.port");
-      if (address != nullptr && p != nullptr &&
-          std::get<std::string>(*address) == "127.0.0.1") {
+      const std::optional<AttributeValue> address =
+          s.FindAttribute("server.address");
+      const std::optional<AttributeValue> p = s.FindAttribute("server.port");
+      if (address && p && std::get<std::string>(*address) == "127.0.0.1") {
         port = std::get<int64_t>(*p);
       }
     }

@@ -26,7 +26,8 @@ void DrainPool() {
 // A span with every field away from its default.
 std::unique_ptr<SpanData> FullSpan() {
   auto s = std::make_unique<SpanData>();
-  const TraceContext linked(GenerateTraceId(), GenerateSpanId(), TraceFlags(), {});
+  const TraceContext linked(GenerateTraceId(), GenerateSpanId(), TraceFlags(),
+                            {});
   s->trace_id = GenerateTraceId();
   s->span_id = GenerateSpanId();
   s->parent_span_id = GenerateSpanId();
@@ -39,12 +40,18 @@ std::unique_ptr<SpanData> FullSpan() {
   s->end_unix_nano = 12;
   s->status = StatusCode::kError;
   s->status_message = "a status message longer than the SSO buffer";
+  s->rpc.is_rpc = true;
+  s->rpc.grpc_status_code = 14;
+  s->rpc.server_port = 443;
+  s->rpc.server_address = "a.server.address.longer.than.sso.example";
+  s->rpc.peer = "ipv6:[2001:db8::1234:5678]:50051";
   for (int i = 0; i < 9; ++i) {
     s->attributes.push_back(
         {"attribute.key.longer.than.sso." + std::to_string(i),
          std::string("a value longer than the SSO buffer")});
   }
-  s->events.push_back({"exception", 13, {{"exception.type", std::string("x")}}});
+  s->events.push_back(
+      {"exception", 13, {{"exception.type", std::string("x")}}});
   s->links.push_back({linked, {{"link.kind", std::string("origin")}}});
   s->dropped_attributes = 14;
   s->dropped_events = 15;
@@ -65,6 +72,7 @@ TEST(SpanDataPoolTest, AReusedSpanIsEmptyAndKeepsItsBuffers) {
   const SpanData* recycled = spans.back().get();
   const size_t attribute_capacity = spans.back()->attributes.capacity();
   const size_t name_capacity = spans.back()->name.capacity();
+  const size_t peer_capacity = spans.back()->rpc.peer.capacity();
   RecycleSpanData(spans);
   EXPECT_TRUE(spans.empty());
   ASSERT_EQ(PooledSpanDataForTesting(), 1u);
@@ -73,6 +81,7 @@ TEST(SpanDataPoolTest, AReusedSpanIsEmptyAndKeepsItsBuffers) {
   ASSERT_EQ(reused.get(), recycled);
   EXPECT_EQ(reused->attributes.capacity(), attribute_capacity);
   EXPECT_EQ(reused->name.capacity(), name_capacity);
+  EXPECT_EQ(reused->rpc.peer.capacity(), peer_capacity);
   // Field by field, then everything an exporter writes: a field Empty()
   // forgets shows in the OTLP JSON of the reused span.
   EXPECT_FALSE(reused->trace_id.IsValid());
@@ -87,10 +96,12 @@ TEST(SpanDataPoolTest, AReusedSpanIsEmptyAndKeepsItsBuffers) {
   EXPECT_EQ(reused->end_unix_nano, 0u);
   EXPECT_EQ(reused->status, StatusCode::kUnset);
   EXPECT_TRUE(reused->status_message.empty());
-  // The nine short attributes stay for the next span to overwrite
-  // (ExportedSpansAreReusedByLaterSpans shows none reaches an export).
-  EXPECT_EQ(reused->attributes.size(), 9u);
-  reused->attributes.clear();
+  EXPECT_FALSE(reused->rpc.is_rpc);
+  EXPECT_EQ(reused->rpc.grpc_status_code, -1);
+  EXPECT_EQ(reused->rpc.server_port, -1);
+  EXPECT_TRUE(reused->rpc.server_address.empty());
+  EXPECT_TRUE(reused->rpc.peer.empty());
+  EXPECT_TRUE(reused->attributes.empty());
   EXPECT_TRUE(reused->events.empty());
   EXPECT_TRUE(reused->links.empty());
   EXPECT_EQ(reused->dropped_attributes, 0u);
@@ -100,31 +111,22 @@ TEST(SpanDataPoolTest, AReusedSpanIsEmptyAndKeepsItsBuffers) {
   EXPECT_NE(Json(FullSpan()), Json(std::make_unique<SpanData>()));
 }
 
-// Attributes are kept only when few and short: what the pool holds stays
+// Only short strings keep their buffers: what the pool holds stays
 // bounded.
-TEST(SpanDataPoolTest, ManyOrLongAttributesAreFreed) {
+TEST(SpanDataPoolTest, LongStringsAreFreed) {
   DrainPool();
   std::vector<std::unique_ptr<SpanData>> spans;
-  auto many = std::make_unique<SpanData>();
-  for (size_t i = 0; i <= kKeptAttributes; ++i)
-    many->attributes.push_back({"k" + std::to_string(i), int64_t{1}});
-  auto long_value = std::make_unique<SpanData>();
-  long_value->attributes.push_back({"k", int64_t{1}});
-  long_value->attributes.push_back(
-      {"k2", std::string(kKeptStringCapacity + 1, 'v')});
-  auto long_key = std::make_unique<SpanData>();
-  long_key->attributes.push_back(
-      {std::string(kKeptStringCapacity + 1, 'k'), true});
-  auto few = std::make_unique<SpanData>();
-  few->attributes.push_back({"rpc.system", std::string("grpc")});
-  for (auto* s : {&many, &long_value, &long_key, &few})
-    spans.push_back(std::move(*s));
+  auto long_strings = std::make_unique<SpanData>();
+  long_strings->name.assign(kKeptStringCapacity + 1, 'n');
+  long_strings->rpc.peer.assign(kKeptStringCapacity + 1, 'p');
+  long_strings->rpc.server_address.assign(kKeptStringCapacity + 1, 's');
+  spans.push_back(std::move(long_strings));
   RecycleSpanData(spans);
-  ASSERT_EQ(PooledSpanDataForTesting(), 4u);
-  EXPECT_EQ(NewSpanData()->attributes.size(), 1u);  // few
-  EXPECT_TRUE(NewSpanData()->attributes.empty());   // long key
-  EXPECT_TRUE(NewSpanData()->attributes.empty());   // long value
-  EXPECT_TRUE(NewSpanData()->attributes.empty());   // many
+  ASSERT_EQ(PooledSpanDataForTesting(), 1u);
+  std::unique_ptr<SpanData> reused = NewSpanData();
+  EXPECT_LE(reused->name.capacity(), kKeptStringCapacity);
+  EXPECT_LE(reused->rpc.peer.capacity(), kKeptStringCapacity);
+  EXPECT_LE(reused->rpc.server_address.capacity(), kKeptStringCapacity);
 }
 
 TEST(SpanDataPoolTest, ThePoolIsBoundedAndSkipsNulls) {
@@ -154,26 +156,31 @@ TEST(SpanDataPoolTest, ExportedSpansAreReusedByLaterSpans) {
       nullptr, std::make_unique<BatchSpanProcessor>(std::move(exporter))});
   const TraceContext root = TraceContext::NewRoot(/*sampled=*/true);
   for (int i = 0; i < 4; ++i) {
-    RecordingSpan span = provider.Record(root.Child(), "first/" + std::to_string(i),
-                                         SpanKind::kClient);
+    RecordingSpan span = provider.Record(
+        root.Child(), "first/" + std::to_string(i), SpanKind::kClient);
     span.SetAttribute("rpc.service", "a.Service");
     span.SetAttribute("rpc.grpc.status_code", int64_t{i});
     span.SetAttribute("peer", "10.0.0.1");
+    span.rpc_attributes()->is_rpc = true;
+    span.rpc_attributes()->peer = "ipv4:10.0.0.1:80";
   }
   ASSERT_TRUE(provider.ForceFlush(absl::Seconds(30)));
   ASSERT_EQ(PooledSpanDataForTesting(), 4u);
   {  // none of the reused span's attributes
-    RecordingSpan span = provider.Record(root.Child(), "none", SpanKind::kServer);
+    RecordingSpan span =
+        provider.Record(root.Child(), "none", SpanKind::kServer);
     EXPECT_EQ(PooledSpanDataForTesting(), 3u);
   }
   {  // the same keys in another order, one value of another type, one fewer
-    RecordingSpan span = provider.Record(root.Child(), "fewer", SpanKind::kServer);
+    RecordingSpan span =
+        provider.Record(root.Child(), "fewer", SpanKind::kServer);
     span.SetAttribute("rpc.grpc.status_code", "OK");
     span.SetAttribute("rpc.service", "b.Service");
     span.SetAttribute("rpc.service", "c.Service");  // replaces b.Service
   }
   {  // more than the reused span had
-    RecordingSpan span = provider.Record(root.Child(), "more", SpanKind::kServer);
+    RecordingSpan span =
+        provider.Record(root.Child(), "more", SpanKind::kServer);
     span.SetAttribute("rpc.service", "a.Service");
     span.SetAttribute("rpc.grpc.status_code", int64_t{7});
     span.SetAttribute("peer", "10.0.0.2");
@@ -186,23 +193,29 @@ TEST(SpanDataPoolTest, ExportedSpansAreReusedByLaterSpans) {
     EXPECT_EQ(got[i].name, "first/" + std::to_string(i));
     EXPECT_EQ(got[i].kind, SpanKind::kClient);
     ASSERT_EQ(got[i].attributes.size(), 3u);
-    ASSERT_NE(got[i].FindAttribute("rpc.grpc.status_code"), nullptr);
+    EXPECT_EQ(got[i].FindAttribute("network.peer.address"),
+              AttributeValue(std::string("10.0.0.1")));
+    ASSERT_TRUE(got[i].FindAttribute("rpc.grpc.status_code"));
     EXPECT_EQ(*got[i].FindAttribute("rpc.grpc.status_code"),
               AttributeValue(int64_t{i}));
   }
   EXPECT_EQ(got[4].name, "none");
   EXPECT_EQ(got[4].kind, SpanKind::kServer);
   EXPECT_TRUE(got[4].attributes.empty());
+  EXPECT_FALSE(got[4].FindAttribute("rpc.system"));
+  EXPECT_FALSE(got[4].FindAttribute("network.peer.address"));
   EXPECT_EQ(got[5].name, "fewer");
   ASSERT_EQ(got[5].attributes.size(), 2u);
   EXPECT_EQ(got[5].attributes[0].key, "rpc.grpc.status_code");
   EXPECT_EQ(got[5].attributes[0].value, AttributeValue(std::string("OK")));
   EXPECT_EQ(got[5].attributes[1].key, "rpc.service");
-  EXPECT_EQ(got[5].attributes[1].value, AttributeValue(std::string("c.Service")));
+  EXPECT_EQ(got[5].attributes[1].value,
+            AttributeValue(std::string("c.Service")));
   ASSERT_EQ(got[6].attributes.size(), 4u);
-  ASSERT_NE(got[6].FindAttribute("peer"), nullptr);
-  EXPECT_EQ(*got[6].FindAttribute("peer"), AttributeValue(std::string("10.0.0.2")));
-  ASSERT_NE(got[6].FindAttribute("extra"), nullptr);
+  ASSERT_TRUE(got[6].FindAttribute("peer"));
+  EXPECT_EQ(*got[6].FindAttribute("peer"),
+            AttributeValue(std::string("10.0.0.2")));
+  ASSERT_TRUE(got[6].FindAttribute("extra"));
   EXPECT_EQ(*got[6].FindAttribute("extra"), AttributeValue(true));
   EXPECT_EQ(PooledSpanDataForTesting(), 4u);
   provider.Shutdown(absl::Seconds(30));
@@ -220,7 +233,8 @@ class HeldExporter final : public SpanExporter {
   }
   bool WaitInside() {
     std::unique_lock<std::mutex> lock(mu_);
-    return cv_.wait_for(lock, std::chrono::seconds(30), [&] { return inside_; });
+    return cv_.wait_for(lock, std::chrono::seconds(30),
+                        [&] { return inside_; });
   }
   void Release() {
     std::lock_guard<std::mutex> lock(mu_);

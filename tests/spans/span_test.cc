@@ -15,7 +15,6 @@
 namespace traceprop {
 namespace {
 
-
 // Installs a provider over an in-memory exporter for one test and
 // uninstalls it afterwards.
 class SpanTest : public ::testing::Test {
@@ -70,7 +69,7 @@ TEST_F(SpanTest, ScopedSpanIsCurrentParentsChildrenAndEndsOnce) {
       Span child("child", {SpanKind::kClient});
       EXPECT_EQ(Current(), child.context());
       child.End();
-      child.End();  // once
+      child.End();                            // once
       EXPECT_EQ(Current(), child.context());  // still in scope
     }
     EXPECT_EQ(Current(), root_context);
@@ -124,7 +123,7 @@ TEST_F(SpanTest, AttributesEventsStatusAndLinks) {
   std::vector<SpanData> got = Flush();
   ASSERT_EQ(got.size(), 1u);
   const SpanData& s = got[0];
-  ASSERT_NE(s.FindAttribute("s"), nullptr);
+  ASSERT_TRUE(s.FindAttribute("s"));
   EXPECT_EQ(std::get<std::string>(*s.FindAttribute("s")), "text");
   EXPECT_EQ(std::get<bool>(*s.FindAttribute("b")), true);
   EXPECT_EQ(std::get<int64_t>(*s.FindAttribute("i")), 43);
@@ -279,9 +278,7 @@ TEST_F(SpanTest, ConfiguredBaggageKeysBecomeAttributes) {
     ContextScope scope(TraceContext::NewRoot().WithBaggage(b));
     Span span("with baggage");
   }
-  {
-    Span span("without baggage");
-  }
+  { Span span("without baggage"); }
   std::vector<SpanData> spans = Flush();
   ASSERT_EQ(spans.size(), 2u);
   if (spans[0].name != "with baggage") std::swap(spans[0], spans[1]);
@@ -297,6 +294,91 @@ TEST_F(SpanTest, ConfiguredBaggageKeysBecomeAttributes) {
   EXPECT_EQ(attrs["baggage.long"], std::string(255, 'x'));
   for (const Attribute& a : spans[1].attributes) {
     EXPECT_NE(a.key.rfind("baggage.", 0), 0u) << a.key;
+  }
+}
+
+// The typed RPC attributes, as exporters see them.
+std::vector<std::pair<std::string, AttributeValue>> AllAttributes(
+    const SpanData& s) {
+  std::vector<std::pair<std::string, AttributeValue>> out;
+  s.ForEachAttribute([&](absl::string_view key, AttributeValueView v) {
+    AttributeValue value;
+    if (const auto* sv = std::get_if<absl::string_view>(&v)) {
+      value = std::string(*sv);
+    } else if (const auto* i = std::get_if<int64_t>(&v)) {
+      value = *i;
+    } else if (const auto* b = std::get_if<bool>(&v)) {
+      value = *b;
+    } else {
+      value = std::get<double>(v);
+    }
+    out.emplace_back(std::string(key), value);
+  });
+  return out;
+}
+
+using A = std::pair<std::string, AttributeValue>;
+
+TEST(SpanDataTest, RpcAttributesComeFirstInTheirOrder) {
+  SpanData s;
+  s.name = "pkg.v1.Service/Get";
+  s.rpc.is_rpc = true;
+  s.rpc.server_address = "api.example.com";
+  s.rpc.server_port = 443;
+  s.rpc.peer = "ipv4:10.1.2.3:50051";
+  s.rpc.grpc_status_code = 0;
+  s.attributes.push_back({"user", int64_t{1}});
+  s.attributes.push_back({"rpc.method", std::string("Shadowed")});
+  EXPECT_THAT(
+      AllAttributes(s),
+      testing::ElementsAre(A{"rpc.system", std::string("grpc")},
+                           A{"rpc.service", std::string("pkg.v1.Service")},
+                           A{"rpc.method", std::string("Get")},
+                           A{"server.address", std::string("api.example.com")},
+                           A{"server.port", int64_t{443}},
+                           A{"network.peer.address", std::string("10.1.2.3")},
+                           A{"network.peer.port", int64_t{50051}},
+                           A{"rpc.grpc.status_code", int64_t{0}},
+                           A{"user", int64_t{1}}));
+  EXPECT_EQ(s.FindAttribute("rpc.method"), AttributeValue(std::string("Get")));
+  EXPECT_EQ(s.FindAttribute("user"), AttributeValue(int64_t{1}));
+  EXPECT_FALSE(s.FindAttribute("absent"));
+}
+
+TEST(SpanDataTest, UnsetRpcFieldsAreOmitted) {
+  SpanData s;
+  s.name = "no-slash";
+  s.rpc.is_rpc = true;
+  s.rpc.server_address = "host";  // no port: server.port omitted
+  EXPECT_THAT(AllAttributes(s),
+              testing::ElementsAre(A{"rpc.system", std::string("grpc")},
+                                   A{"server.address", std::string("host")}));
+  SpanData plain;  // not an RPC span: only its own attributes
+  plain.name = "a/b";
+  plain.attributes.push_back({"rpc.system", std::string("mine")});
+  EXPECT_THAT(AllAttributes(plain),
+              testing::ElementsAre(A{"rpc.system", std::string("mine")}));
+}
+
+TEST(SpanDataTest, PeerForms) {
+  auto peer = [](const std::string& uri) {
+    SpanData s;
+    s.rpc.peer = uri;
+    return AllAttributes(s);
+  };
+  EXPECT_THAT(peer("ipv6:[2001:db8::1]:443"),
+              testing::ElementsAre(
+                  A{"network.peer.address", std::string("2001:db8::1")},
+                  A{"network.peer.port", int64_t{443}}));
+  EXPECT_THAT(peer("unix:/tmp/s.sock"),
+              testing::ElementsAre(
+                  A{"network.peer.address", std::string("/tmp/s.sock")},
+                  A{"network.transport", std::string("unix")}));
+  // Forms gRPC may report that name no address, and malformed ones.
+  for (const char* bad :
+       {"inproc", "ipv4:1.2.3.4", "ipv4:1.2.3.4:http", "ipv4:1.2.3.4:65536",
+        "ipv4:1.2.3.4:-1", "dns:host:80", "", "ipv4:", "IPV4:1.2.3.4:80"}) {
+    EXPECT_THAT(peer(bad), testing::IsEmpty()) << bad;
   }
 }
 
