@@ -49,8 +49,10 @@ class SpanExporter {
   virtual ~SpanExporter() = default;
 
   // Export sends `batch` (never empty). The spans are the exporter's to
-  // read during the call only: afterwards the processor reuses them. Must
-  // not block longer than the exporter's configured timeout.
+  // read during the call only: afterwards the processor reuses them. A
+  // span's attributes are read with SpanData::ForEachAttribute (an RPC
+  // span's are typed, in SpanData::rpc). Must not block longer than the
+  // exporter's configured timeout.
   virtual ExportResult Export(
       const std::vector<std::unique_ptr<SpanData>>& batch) = 0;
 
