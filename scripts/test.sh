@@ -12,7 +12,8 @@
 #             uninstrumented system gRPC/Abseil/protobuf on either stack)
 #   fuzz      clang-14 libFuzzer + ASan+UBSan: each fuzzer for
 #             $FUZZ_SECONDS seconds over its named corpus
-#   install   cmake --install + a consumer project built against it
+#   install   cmake --install of the release build + consumer projects built
+#             against it, and a library-only add_subdirectory build
 #   bazel     bazel test //... offline against Debian's packages
 #   interop   C++ relays <-> OpenTelemetry JS (node --test); our OTLP
 #             request decoded by OpenTelemetry JS's generated protobuf code
@@ -119,7 +120,10 @@ step_fuzz() {
   done
 }
 
-step_install() { JOBS=$JOBS BUILD_ROOT=$BUILD_ROOT scripts/test_install.sh; }
+step_install() {  # installs from the release build (built there if need be)
+  local b=$BUILD_ROOT/release
+  configure "$b" && JOBS=$JOBS BUILD_ROOT=$BUILD_ROOT BUILD_DIR=$b scripts/test_install.sh
+}
 step_bazel() { JOBS=$JOBS scripts/test_bazel.sh; }
 step_html() {
   local b=$BUILD_ROOT/release

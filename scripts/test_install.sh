@@ -4,7 +4,9 @@
 #   scripts/test_install.sh
 #
 #   1. configure + build traceprop's libraries (no tests/benchmarks/examples)
-#      and `cmake --install` them into a fresh temporary prefix;
+#      and `cmake --install` them into a fresh temporary prefix (or, with
+#      BUILD_DIR, install from that existing build: scripts/test.sh passes
+#      its release build, so the libraries are not compiled again);
 #   2. package: build tests/consumer against that prefix with
 #      find_package(traceprop CONFIG) and run it (a traced gRPC call over
 #      localhost, checked end to end, and the README's programs from
@@ -19,7 +21,9 @@
 #      (the same targets as 4, so it is not built a third time).
 #
 # Environment: JOBS (default 2), BUILD_ROOT (default build/ in the repo; the
-# work happens in $BUILD_ROOT/install-test, recreated each run).
+# work happens in $BUILD_ROOT/install-test, recreated each run), BUILD_DIR
+# (optional: a configured traceprop build to bring up to date and install
+# from; the library-only configuration is still built by step 4).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 ROOT=$PWD
@@ -34,17 +38,20 @@ mkdir -p "$WORK"
 step() { echo "--- $*"; }
 
 step "build and install traceprop into $PREFIX"
-cmake -S "$ROOT" -B "$WORK/traceprop" -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo \
-  -DTRACEPROP_BUILD_TESTS=OFF -DTRACEPROP_BUILD_BENCHMARKS=OFF \
-  -DTRACEPROP_BUILD_EXAMPLES=OFF -DCMAKE_INSTALL_PREFIX=/nonexistent \
-  >"$WORK/traceprop.configure.log" 2>&1 || { cat "$WORK/traceprop.configure.log"; exit 1; }
-ninja -C "$WORK/traceprop" -j"$JOBS" >"$WORK/traceprop.build.log" 2>&1 ||
+BUILT=${BUILD_DIR:-$WORK/traceprop}
+if [[ -z ${BUILD_DIR:-} ]]; then
+  cmake -S "$ROOT" -B "$BUILT" -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo \
+    -DTRACEPROP_BUILD_TESTS=OFF -DTRACEPROP_BUILD_BENCHMARKS=OFF \
+    -DTRACEPROP_BUILD_EXAMPLES=OFF -DCMAKE_INSTALL_PREFIX=/nonexistent \
+    >"$WORK/traceprop.configure.log" 2>&1 || { cat "$WORK/traceprop.configure.log"; exit 1; }
+fi
+ninja -C "$BUILT" -j"$JOBS" >"$WORK/traceprop.build.log" 2>&1 ||
   { tail -50 "$WORK/traceprop.build.log"; exit 1; }
 # --prefix at install time (the configure-time prefix is a dummy): the
 # package must not depend on where it was configured to go.
-cmake --install "$WORK/traceprop" --prefix "$PREFIX" >"$WORK/install.log"
+cmake --install "$BUILT" --prefix "$PREFIX" >"$WORK/install.log"
 # The installed tree must not point back into the source or build tree.
-if grep -rlE "$ROOT|$WORK/traceprop" "$PREFIX/lib/cmake" "$PREFIX/lib/pkgconfig"; then
+if grep -rlE "$ROOT|$BUILT" "$PREFIX/lib/cmake" "$PREFIX/lib/pkgconfig"; then
   echo "installed package files refer to the source or build tree"
   exit 1
 fi
