@@ -422,7 +422,7 @@ BENCHMARK(BM_Throughput)
 // TRACEPROP_BENCH_ABSL_DEADLOCK_DETECTION=0 turns off Abseil's check of
 // every absl::Mutex lock for deadlock cycles, which Debian's Abseil (built
 // without NDEBUG) runs and a release build of Abseil does not: gRPC's own
-// locks pay it on every call (README, "Benchmarks").
+// locks pay it on every call (docs/BENCHMARKS.md, "The unary call").
 const bool kDeadlockDetectionSet = [] {
   const char* v = std::getenv("TRACEPROP_BENCH_ABSL_DEADLOCK_DETECTION");
   if (v == nullptr || std::string(v) != "0") return false;
