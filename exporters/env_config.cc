@@ -246,6 +246,21 @@ TracingConfig TracingConfigFromEnv(const std::string& default_service_name,
       r.Bad(name, Reader::Show(*v), "not gzip or none", "none");
     }
   }
+  // Only OTLP over gRPC is spoken. The OTLP/HTTP protocols are reported, not
+  // ignored: a collector's OTLP/HTTP port (4318) does not answer gRPC.
+  if (const char* name = both("OTEL_EXPORTER_OTLP_TRACES_PROTOCOL",
+                              "OTEL_EXPORTER_OTLP_PROTOCOL");
+      std::optional<std::string> v = r.Get(name)) {
+    if (*v == "http/protobuf" || *v == "http/json") {
+      r.Bad(name, *v,
+            "not supported: traceprop exports OTLP over gRPC only (a "
+            "collector's OTLP/gRPC port is 4317, its OTLP/HTTP one 4318)",
+            "grpc");
+    } else if (*v != "grpc") {
+      r.Bad(name, Reader::Show(*v), "not grpc, http/protobuf or http/json",
+            "grpc");
+    }
+  }
   c.otlp.resource = c.resource;
   c.console.resource = c.resource;
 

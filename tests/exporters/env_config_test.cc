@@ -53,7 +53,8 @@ TEST(EnvConfig, DefaultsWhenNothingIsSet) {
 TEST(EnvConfig, EveryVariableIsRead) {
   TracingConfig c = FromEnv({
       {"OTEL_SERVICE_NAME", "relay"},
-      {"OTEL_RESOURCE_ATTRIBUTES", "service.name=ignored,deployment.environment=prod%20eu"},
+      {"OTEL_RESOURCE_ATTRIBUTES",
+       "service.name=ignored,deployment.environment=prod%20eu"},
       {"OTEL_TRACES_EXPORTER", "console"},
       {"OTEL_EXPORTER_OTLP_ENDPOINT", "http://general:4317"},
       {"OTEL_EXPORTER_OTLP_TRACES_ENDPOINT", "https://traces:4317"},
@@ -61,6 +62,7 @@ TEST(EnvConfig, EveryVariableIsRead) {
       {"OTEL_EXPORTER_OTLP_TIMEOUT", "2500"},
       {"OTEL_EXPORTER_OTLP_COMPRESSION", "GZip"},
       {"OTEL_EXPORTER_OTLP_INSECURE", "TRUE"},
+      {"OTEL_EXPORTER_OTLP_PROTOCOL", "grpc"},
       {"OTEL_TRACES_SAMPLER", "parentbased_traceidratio"},
       {"OTEL_TRACES_SAMPLER_ARG", "0.25"},
       {"OTEL_BSP_SCHEDULE_DELAY", "100"},
@@ -107,6 +109,7 @@ TEST(EnvConfig, GarbageIsReportedAndDefaultsUsed) {
       {"OTEL_EXPORTER_OTLP_TIMEOUT", "-5"},
       {"OTEL_EXPORTER_OTLP_COMPRESSION", "brotli"},
       {"OTEL_EXPORTER_OTLP_INSECURE", "yes please"},
+      {"OTEL_EXPORTER_OTLP_PROTOCOL", "carrier pigeon"},
       {"OTEL_TRACES_SAMPLER", "sometimes"},
       {"OTEL_TRACES_SAMPLER_ARG", "2"},
       {"OTEL_BSP_SCHEDULE_DELAY", "soon"},
@@ -120,9 +123,10 @@ TEST(EnvConfig, GarbageIsReportedAndDefaultsUsed) {
        {"OTEL_SDK_DISABLED", "OTEL_RESOURCE_ATTRIBUTES", "OTEL_TRACES_EXPORTER",
         "OTEL_EXPORTER_OTLP_ENDPOINT", "OTEL_EXPORTER_OTLP_HEADERS",
         "OTEL_EXPORTER_OTLP_TIMEOUT", "OTEL_EXPORTER_OTLP_COMPRESSION",
-        "OTEL_EXPORTER_OTLP_INSECURE", "OTEL_BSP_SCHEDULE_DELAY",
-        "OTEL_BSP_EXPORT_TIMEOUT", "OTEL_BSP_MAX_QUEUE_SIZE",
-        "OTEL_BSP_MAX_EXPORT_BATCH_SIZE", "OTEL_TRACES_SAMPLER="}) {
+        "OTEL_EXPORTER_OTLP_INSECURE", "OTEL_EXPORTER_OTLP_PROTOCOL",
+        "OTEL_BSP_SCHEDULE_DELAY", "OTEL_BSP_EXPORT_TIMEOUT",
+        "OTEL_BSP_MAX_QUEUE_SIZE", "OTEL_BSP_MAX_EXPORT_BATCH_SIZE",
+        "OTEL_TRACES_SAMPLER="}) {
     EXPECT_THAT(all, HasSubstr(var));
   }
   EXPECT_THAT(all, Not(HasSubstr("topsecret")));  // header values never shown
@@ -139,6 +143,31 @@ TEST(EnvConfig, GarbageIsReportedAndDefaultsUsed) {
   EXPECT_EQ(c.bsp.export_timeout, absl::Seconds(30));
   EXPECT_EQ(c.bsp.max_queue_size, 2048u);
   EXPECT_EQ(c.bsp.max_export_batch_size, 2048u);  // capped at the queue
+}
+
+// OTLP/HTTP is another port and protocol: asking for it is reported, not
+// silently sent gRPC; the TRACES_ variable wins over the general one.
+TEST(EnvConfig, OnlyTheGrpcProtocolIsAccepted) {
+  for (const char* http : {"http/protobuf", "http/json"}) {
+    TracingConfig c = FromEnv({{"OTEL_EXPORTER_OTLP_PROTOCOL", http}});
+    ASSERT_EQ(c.problems.size(), 1u) << http;
+    EXPECT_THAT(c.problems[0],
+                HasSubstr(std::string("OTEL_EXPORTER_OTLP_PROTOCOL=") + http));
+    EXPECT_THAT(c.problems[0], HasSubstr("gRPC only"));
+    EXPECT_THAT(c.problems[0], HasSubstr("using grpc"));
+    EXPECT_EQ(c.exporter, TracingConfig::Exporter::kOtlp);
+  }
+  TracingConfig garbage =
+      FromEnv({{"OTEL_EXPORTER_OTLP_TRACES_PROTOCOL", "GRPC\x01"},
+               {"OTEL_EXPORTER_OTLP_PROTOCOL", "grpc"}});
+  ASSERT_EQ(garbage.problems.size(), 1u);
+  EXPECT_THAT(garbage.problems[0],
+              HasSubstr("OTEL_EXPORTER_OTLP_TRACES_PROTOCOL="));
+  EXPECT_THAT(garbage.problems[0],
+              HasSubstr("not grpc, http/protobuf or http/json"));
+  EXPECT_TRUE(FromEnv({{"OTEL_EXPORTER_OTLP_TRACES_PROTOCOL", "grpc"},
+                       {"OTEL_EXPORTER_OTLP_PROTOCOL", "http/json"}})
+                  .problems.empty());
 }
 
 TEST(EnvConfig, BadSamplerArgIsReportedOnlyForRatioSamplers) {
