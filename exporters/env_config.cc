@@ -2,6 +2,8 @@
 
 #include <cstdio>
 #include <cstdlib>
+#include <fstream>
+#include <iterator>
 #include <mutex>
 #include <optional>
 #include <set>
@@ -143,6 +145,23 @@ std::vector<std::pair<std::string, std::string>> ParseList(
   return out;
 }
 
+// ReadPem reads a PEM file of at most 1 MiB; false when it cannot be read,
+// is larger, or holds no PEM block.
+bool ReadPem(const std::string& path, std::string* out) {
+  constexpr size_t kMaxPemSize = size_t{1} << 20;
+  std::ifstream f(path, std::ios::binary);
+  if (!f) return false;
+  std::string text;
+  char buf[4096];
+  while (f.read(buf, sizeof(buf)) || f.gcount() > 0) {
+    text.append(buf, static_cast<size_t>(f.gcount()));
+    if (text.size() > kMaxPemSize) return false;
+  }
+  if (f.bad() || !absl::StrContains(text, "-----BEGIN ")) return false;
+  *out = std::move(text);
+  return true;
+}
+
 std::string Positions(const std::vector<int>& bad) {
   return absl::StrJoin(bad, ",");
 }
@@ -246,6 +265,35 @@ TracingConfig TracingConfigFromEnv(const std::string& default_service_name,
       r.Bad(name, Reader::Show(*v), "not gzip or none", "none");
     }
   }
+  // TLS: PEM files named by path. A file that cannot be used is reported
+  // (its path, never its content) and left out.
+  auto pem = [&](const char* traces, const char* general, std::string* out,
+                 const char* fallback) {
+    const char* name = both(traces, general);
+    std::optional<std::string> path = r.Get(name);
+    if (path && !ReadPem(*path, out))
+      r.Bad(name, Reader::Show(*path),
+            "not a readable PEM file of at most 1 MiB", fallback);
+  };
+  pem("OTEL_EXPORTER_OTLP_TRACES_CERTIFICATE", "OTEL_EXPORTER_OTLP_CERTIFICATE",
+      &c.otlp.root_certificates, "the system's root certificates");
+  pem("OTEL_EXPORTER_OTLP_TRACES_CLIENT_KEY", "OTEL_EXPORTER_OTLP_CLIENT_KEY",
+      &c.otlp.client_key, "no client certificate");
+  pem("OTEL_EXPORTER_OTLP_TRACES_CLIENT_CERTIFICATE",
+      "OTEL_EXPORTER_OTLP_CLIENT_CERTIFICATE", &c.otlp.client_certificate,
+      "no client certificate");
+  if (c.otlp.client_key.empty() != c.otlp.client_certificate.empty()) {
+    const std::string have = c.otlp.client_key.empty()
+                                 ? "OTEL_EXPORTER_OTLP_CLIENT_CERTIFICATE"
+                                 : "OTEL_EXPORTER_OTLP_CLIENT_KEY";
+    r.Bad(have.c_str(), "(a file)",
+          "a client key and a client certificate go together, and only one "
+          "was usable",
+          "no client certificate");
+    c.otlp.client_key.clear();
+    c.otlp.client_certificate.clear();
+  }
+
   // Only OTLP over gRPC is spoken. The OTLP/HTTP protocols are reported, not
   // ignored: a collector's OTLP/HTTP port (4318) does not answer gRPC.
   if (const char* name = both("OTEL_EXPORTER_OTLP_TRACES_PROTOCOL",

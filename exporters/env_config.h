@@ -4,8 +4,11 @@
 // TracingConfigFromEnv reads what every OpenTelemetry SDK reads:
 // OTEL_SDK_DISABLED, OTEL_SERVICE_NAME, OTEL_RESOURCE_ATTRIBUTES,
 // OTEL_TRACES_EXPORTER (otlp | console | none), OTEL_EXPORTER_OTLP_[TRACES_]
-// {ENDPOINT, HEADERS, TIMEOUT, COMPRESSION, INSECURE, PROTOCOL (grpc only:
-// http/protobuf and http/json are reported and gRPC used)}, OTEL_TRACES_SAMPLER
+// {ENDPOINT, HEADERS, TIMEOUT, COMPRESSION, INSECURE, CERTIFICATE,
+// CLIENT_KEY, CLIENT_CERTIFICATE (PEM file paths; a file that cannot be read
+// is reported and left out, and a client key needs its certificate),
+// PROTOCOL (grpc only: http/protobuf and http/json are reported and gRPC
+// used)}, OTEL_TRACES_SAMPLER
 // and _ARG, OTEL_BSP_{SCHEDULE_DELAY, EXPORT_TIMEOUT, MAX_QUEUE_SIZE,
 // MAX_EXPORT_BATCH_SIZE}. A bad value is reported once per process on
 // stderr ("traceprop: OTEL_BSP_MAX_QUEUE_SIZE=abc: not a positive integer;

@@ -246,6 +246,10 @@ OtlpGrpcExporter::OtlpGrpcExporter(OtlpGrpcExporterOptions options)
     } else {
       grpc::SslCredentialsOptions ssl;
       ssl.pem_root_certs = o.root_certificates;
+      if (!o.client_key.empty() && !o.client_certificate.empty()) {
+        ssl.pem_private_key = o.client_key;
+        ssl.pem_cert_chain = o.client_certificate;
+      }
       creds = grpc::SslCredentials(ssl);
     }
     grpc::ChannelArguments args;

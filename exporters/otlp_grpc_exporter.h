@@ -45,6 +45,10 @@ struct OtlpGrpcExporterOptions {
   std::string endpoint = "http://localhost:4317";
   bool insecure = false;           // plaintext for scheme-less endpoints
   std::string root_certificates;   // PEM; empty: the system's roots
+  // Mutual TLS: the client's private key and certificate chain (PEM), sent
+  // when the receiver asks for one. Used only when both are set.
+  std::string client_key;
+  std::string client_certificate;
   // headers: sent with every export (keys lower-cased). Values are never
   // logged. Entries with an invalid key or value are dropped.
   std::vector<std::pair<std::string, std::string>> headers;

@@ -76,6 +76,15 @@ OtlpTestReceiver::OtlpTestReceiver(int port)
   server_ = builder.BuildAndStart();
 }
 
+OtlpTestReceiver::OtlpTestReceiver(
+    std::shared_ptr<grpc::ServerCredentials> credentials)
+    : service_(std::make_unique<Service>()), tls_(true) {
+  grpc::ServerBuilder builder;
+  builder.AddListeningPort("127.0.0.1:0", std::move(credentials), &port_);
+  builder.RegisterService(service_.get());
+  server_ = builder.BuildAndStart();
+}
+
 OtlpTestReceiver::~OtlpTestReceiver() {
   Release();
   if (server_) server_->Shutdown(std::chrono::system_clock::now());

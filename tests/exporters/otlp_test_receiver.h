@@ -34,13 +34,18 @@ struct ReceivedSpan {
 // OtlpTestReceiver: thread-safe.
 class OtlpTestReceiver {
  public:
-  // Starts listening on 127.0.0.1:`port` (0: any free port).
+  // Starts listening on 127.0.0.1:`port` (0: any free port), in plaintext.
   explicit OtlpTestReceiver(int port = 0);
+  // Starts listening on any free port of 127.0.0.1 with `credentials` (TLS:
+  // endpoint() is then https://).
+  explicit OtlpTestReceiver(
+      std::shared_ptr<grpc::ServerCredentials> credentials);
   ~OtlpTestReceiver();
 
   int port() const { return port_; }
   std::string endpoint() const {
-    return "http://127.0.0.1:" + std::to_string(port_);
+    return (tls_ ? "https://127.0.0.1:" : "http://127.0.0.1:") +
+           std::to_string(port_);
   }
 
   // FailNext makes the next `times` calls answer `status`.
@@ -71,6 +76,7 @@ class OtlpTestReceiver {
   std::unique_ptr<Service> service_;
   std::unique_ptr<grpc::Server> server_;
   int port_ = 0;
+  bool tls_ = false;
 };
 
 // RawReceiver answers every method with scripted raw bytes (or a status):
