@@ -84,6 +84,19 @@ class Reader {
     }
   }
 
+  // A limit: an integer >= 0 (0 keeps none).
+  void Limit(const char* name, size_t* out) {
+    std::optional<std::string> v = Get(name);
+    if (!v) return;
+    int64_t n;
+    if (absl::SimpleAtoi(*v, &n) && n >= 0 && n <= int64_t{0x7fffffff}) {
+      *out = static_cast<size_t>(n);
+    } else {
+      Bad(name, Show(*v), "not an integer >= 0",
+          *out == SpanLimits::kUnlimited ? "no limit" : absl::StrCat(*out));
+    }
+  }
+
   void Size(const char* name, size_t* out) {
     std::optional<std::string> v = Get(name);
     if (!v) return;
@@ -361,6 +374,17 @@ TracingConfig TracingConfigFromEnv(const std::string& default_service_name,
           absl::StrCat(c.bsp.max_queue_size));
     c.bsp.max_export_batch_size = c.bsp.max_queue_size;
   }
+
+  // Span limits: the span-specific variable over the general one.
+  SpanLimits& l = c.span_limits;
+  r.Limit("OTEL_ATTRIBUTE_COUNT_LIMIT", &l.attribute_count);
+  r.Limit("OTEL_SPAN_ATTRIBUTE_COUNT_LIMIT", &l.attribute_count);
+  r.Limit("OTEL_ATTRIBUTE_VALUE_LENGTH_LIMIT", &l.attribute_value_length);
+  r.Limit("OTEL_SPAN_ATTRIBUTE_VALUE_LENGTH_LIMIT", &l.attribute_value_length);
+  r.Limit("OTEL_SPAN_EVENT_COUNT_LIMIT", &l.event_count);
+  r.Limit("OTEL_SPAN_LINK_COUNT_LIMIT", &l.link_count);
+  r.Limit("OTEL_EVENT_ATTRIBUTE_COUNT_LIMIT", &l.event_attribute_count);
+  r.Limit("OTEL_LINK_ATTRIBUTE_COUNT_LIMIT", &l.link_attribute_count);
   return c;
 }
 
@@ -379,6 +403,7 @@ std::shared_ptr<TracerProvider> MakeTracerProvider(TracingConfig config) {
   }
   TracerProviderOptions options;
   options.sampler = std::move(config.sampler);
+  options.span_limits = config.span_limits;
   if (exporter) {
     options.processor =
         std::make_unique<BatchSpanProcessor>(std::move(exporter), config.bsp);

@@ -10,12 +10,15 @@
 // PROTOCOL (grpc only: http/protobuf and http/json are reported and gRPC
 // used)}, OTEL_TRACES_SAMPLER
 // and _ARG, OTEL_BSP_{SCHEDULE_DELAY, EXPORT_TIMEOUT, MAX_QUEUE_SIZE,
-// MAX_EXPORT_BATCH_SIZE}. A bad value is reported once per process on
-// stderr ("traceprop: OTEL_BSP_MAX_QUEUE_SIZE=abc: not a positive integer;
-// using 2048") and the default used; header values are never printed.
-// One traceprop variable: TRACEPROP_OTLP_JSON_FILE=PATH makes the console
-// exporter append its OTLP/JSON lines to PATH instead of stdout, and,
-// when OTEL_TRACES_EXPORTER is unset, selects the console exporter.
+// MAX_EXPORT_BATCH_SIZE}, and the span limits
+// OTEL_[SPAN_]ATTRIBUTE_COUNT_LIMIT, OTEL_[SPAN_]ATTRIBUTE_VALUE_LENGTH_LIMIT
+// (the SPAN_ one wins), OTEL_SPAN_{EVENT,LINK}_COUNT_LIMIT and
+// OTEL_{EVENT,LINK}_ATTRIBUTE_COUNT_LIMIT (integers >= 0). A bad value is
+// reported once per process on stderr ("traceprop: OTEL_BSP_MAX_QUEUE_SIZE=abc:
+// not a positive integer; using 2048") and the default used; header values are
+// never printed. One traceprop variable: TRACEPROP_OTLP_JSON_FILE=PATH makes
+// the console exporter append its OTLP/JSON lines to PATH instead of stdout,
+// and, when OTEL_TRACES_EXPORTER is unset, selects the console exporter.
 //
 //   int main(int argc, char** argv) {
 //     ...
@@ -54,6 +57,7 @@ struct TracingConfig {
                                          // (or TRACEPROP_OTLP_JSON_FILE)
   std::shared_ptr<const Sampler> sampler;  // OTEL_TRACES_SAMPLER[_ARG]
   BatchSpanProcessorOptions bsp;         // OTEL_BSP_*
+  SpanLimits span_limits;                // OTEL_*_LIMIT
   // problems: one line per bad value found (also what was printed).
   std::vector<std::string> problems;
 };

@@ -127,6 +127,9 @@ std::string OtlpJsonExporter::ToJsonLine(
         AppendString(out, s.events[e].name);
         out += ",\"attributes\":";
         AppendAttributes(out, s.events[e].attributes);
+        if (s.events[e].dropped_attributes)
+          absl::StrAppend(&out, ",\"droppedAttributesCount\":",
+                          s.events[e].dropped_attributes);
         out += "}";
       }
       out += "]";
@@ -146,6 +149,9 @@ std::string OtlpJsonExporter::ToJsonLine(
         }
         out += ",\"attributes\":";
         AppendAttributes(out, s.links[l].attributes);
+        if (s.links[l].dropped_attributes)
+          absl::StrAppend(&out, ",\"droppedAttributesCount\":",
+                          s.links[l].dropped_attributes);
         absl::StrAppend(
             &out, ",\"flags\":",
             c.flags().WireValue() | 0x100u | (c.is_remote() ? 0x200u : 0u),

@@ -59,7 +59,8 @@ TracerProvider::TracerProvider(TracerProviderOptions options)
     : sampler_(options.sampler ? std::move(options.sampler)
                                : ParentBasedSampler(AlwaysOnSampler())),
       processor_(std::move(options.processor)),
-      baggage_attribute_keys_(std::move(options.baggage_attribute_keys)) {}
+      baggage_attribute_keys_(std::move(options.baggage_attribute_keys)),
+      span_limits_(options.span_limits) {}
 
 TraceContext TracerProvider::NewSpanContext(const TraceContext& parent,
                                             absl::string_view name,
@@ -120,6 +121,7 @@ RecordingSpan TracerProvider::Record(const TraceContext& context,
   data->start_unix_nano = internal::UnixNanosAt(span.start_steady_ns_);
   span.data_ = std::move(data);
   span.processor_ = processor_.get();
+  span.limits_ = &span_limits_;
   if (!baggage_attribute_keys_.empty() && !context.baggage().empty()) {
     AddBaggageAttributes(context.baggage(), baggage_attribute_keys_, span);
   }

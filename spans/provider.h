@@ -31,6 +31,7 @@
 #include "traceprop/spans/processor.h"
 #include "traceprop/spans/sampler.h"
 #include "traceprop/spans/span.h"
+#include "traceprop/spans/span_data.h"
 
 namespace traceprop {
 
@@ -45,6 +46,8 @@ struct TracerProviderOptions {
   // boundary). Empty: none, and no cost. Only listed keys: baggage comes
   // from callers and must not fill spans unasked.
   std::vector<std::string> baggage_attribute_keys;
+  // span_limits bound every span this provider records (span_data.h).
+  SpanLimits span_limits;
 };
 
 // kMaxBaggageAttributeSize bounds one `baggage.<key>` attribute value.
@@ -83,11 +86,13 @@ class TracerProvider {
 
   const Sampler& sampler() const { return *sampler_; }
   SpanProcessor* processor() const { return processor_.get(); }
+  const SpanLimits& span_limits() const { return span_limits_; }
 
  private:
   const std::shared_ptr<const Sampler> sampler_;
   const std::unique_ptr<SpanProcessor> processor_;
   const std::vector<std::string> baggage_attribute_keys_;
+  const SpanLimits span_limits_;
   std::atomic<bool> shut_down_{false};
 };
 

@@ -77,8 +77,9 @@ class RecordingSpan {
   const TraceContext& context() const { return context_; }
 
   // SetAttribute sets `key` (replacing an earlier value of the same key).
-  // Beyond SpanLimits::kMaxAttributes keys new ones are dropped and
-  // counted. An empty key is ignored.
+  // Beyond the provider's SpanLimits::attribute_count keys new ones are
+  // dropped and counted; string values are cut to attribute_value_length
+  // characters. An empty key is ignored.
   void SetAttribute(absl::string_view key, absl::string_view value);
   void SetAttribute(absl::string_view key, const char* value) {
     SetAttribute(key, absl::string_view(value != nullptr ? value : ""));
@@ -91,11 +92,13 @@ class RecordingSpan {
   void SetAttribute(absl::string_view key, double value);
 
   // AddEvent adds an event timed now (dropped and counted beyond
-  // SpanLimits::kMaxEvents).
+  // SpanLimits::event_count; its attributes beyond event_attribute_count
+  // likewise, and their string values cut as SetAttribute's).
   void AddEvent(absl::string_view name, std::vector<Attribute> attributes = {});
 
   // AddLink links `linked` (ignored when invalid; dropped and counted
-  // beyond SpanLimits::kMaxLinks).
+  // beyond SpanLimits::link_count; its attributes as AddEvent's, with
+  // link_attribute_count).
   void AddLink(const TraceContext& linked,
                std::vector<Attribute> attributes = {});
 
@@ -131,6 +134,7 @@ class RecordingSpan {
   TraceContext context_;
   std::unique_ptr<SpanData> data_;  // null when not recording
   SpanProcessor* processor_ = nullptr;
+  const SpanLimits* limits_ = nullptr;  // the provider's; set with data_
   int64_t start_steady_ns_ = 0;
 };
 

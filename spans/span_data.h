@@ -94,6 +94,7 @@ struct SpanEvent {
   std::string name;
   uint64_t time_unix_nano = 0;
   std::vector<Attribute> attributes;
+  uint32_t dropped_attributes = 0;  // beyond SpanLimits::event_attribute_count
 };
 
 // SpanLink points at another span context: the caller's context when a
@@ -102,17 +103,29 @@ struct SpanEvent {
 struct SpanLink {
   TraceContext context;
   std::vector<Attribute> attributes;
+  uint32_t dropped_attributes = 0;  // beyond SpanLimits::link_attribute_count
 };
 
-// SpanLimits bound what one span holds; anything beyond is dropped and
-// counted in SpanData's dropped_* fields. The defaults are the
-// OpenTelemetry SDK defaults.
+// SpanLimits bound what one span holds (TracerProviderOptions::span_limits;
+// the OTEL_*_LIMIT variables in exporters/env_config.h). What is beyond a
+// count is dropped and counted in the dropped_* fields; a string attribute
+// value longer than `attribute_value_length` characters (Unicode code points
+// of UTF-8; bytes of invalid UTF-8 count one each) is cut to that many,
+// never inside a character. The defaults are the OpenTelemetry SDK's: 128
+// of each, values unlimited. A limit of 0 keeps none.
 struct SpanLimits {
-  static constexpr size_t kMaxAttributes = 128;
-  static constexpr size_t kMaxEvents = 128;
-  static constexpr size_t kMaxLinks = 128;
-  static constexpr size_t kMaxEventAttributes = 128;
-  static constexpr size_t kMaxLinkAttributes = 128;
+  static constexpr size_t kUnlimited = static_cast<size_t>(-1);
+  // attribute_count counts every span attribute, the RPC ones (RpcAttributes,
+  // at most 9) included. Those are always kept (below 9 the count can be
+  // exceeded by them alone); the user's latest attributes make room.
+  size_t attribute_count = 128;
+  size_t event_count = 128;
+  size_t link_count = 128;
+  size_t event_attribute_count = 128;
+  size_t link_attribute_count = 128;
+  // attribute_value_length applies to span, event and link attributes set
+  // through the API (not to the RPC attributes, which gRPC bounds).
+  size_t attribute_value_length = kUnlimited;
 };
 
 // SpanData is one ended span. A plain value: thread-compatible; the

@@ -148,6 +148,7 @@ void SpansToRequest(
       oe->set_time_unix_nano(e.time_unix_nano);
       oe->set_name(ValidUtf8(e.name));
       FillAttributes(e.attributes, oe->mutable_attributes());
+      oe->set_dropped_attributes_count(e.dropped_attributes);
     }
     o->set_dropped_events_count(s.dropped_events);
     for (const SpanLink& l : s.links) {
@@ -157,6 +158,7 @@ void SpansToRequest(
       if (!l.context.trace_state().empty())
         ol->set_trace_state(l.context.trace_state().ToHeader());
       FillAttributes(l.attributes, ol->mutable_attributes());
+      ol->set_dropped_attributes_count(l.dropped_attributes);
       ol->set_flags(l.context.flags().WireValue() | kHasIsRemote |
                     (l.context.is_remote() ? kIsRemote : 0));
     }

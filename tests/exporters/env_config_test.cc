@@ -181,6 +181,67 @@ TEST(EnvConfig, BadSamplerArgIsReportedOnlyForRatioSamplers) {
                   .problems.empty());
 }
 
+// The span-specific variable wins over the general one; each limit may be
+// 0; garbage and negatives are reported and the default (or the general
+// value) kept; MakeTracerProvider hands the limits to the provider.
+TEST(EnvConfig, SpanLimitsAreRead) {
+  TracingConfig c = FromEnv({
+      {"OTEL_ATTRIBUTE_COUNT_LIMIT", "10"},
+      {"OTEL_SPAN_ATTRIBUTE_COUNT_LIMIT", "20"},
+      {"OTEL_ATTRIBUTE_VALUE_LENGTH_LIMIT", "30"},
+      {"OTEL_SPAN_EVENT_COUNT_LIMIT", "0"},
+      {"OTEL_SPAN_LINK_COUNT_LIMIT", "4"},
+      {"OTEL_EVENT_ATTRIBUTE_COUNT_LIMIT", "5"},
+      {"OTEL_LINK_ATTRIBUTE_COUNT_LIMIT", "6"},
+  });
+  EXPECT_TRUE(c.problems.empty()) << c.problems[0];
+  EXPECT_EQ(c.span_limits.attribute_count, 20u);
+  EXPECT_EQ(c.span_limits.attribute_value_length, 30u);
+  EXPECT_EQ(c.span_limits.event_count, 0u);
+  EXPECT_EQ(c.span_limits.link_count, 4u);
+  EXPECT_EQ(c.span_limits.event_attribute_count, 5u);
+  EXPECT_EQ(c.span_limits.link_attribute_count, 6u);
+  EXPECT_EQ(FromEnv({{"OTEL_SPAN_ATTRIBUTE_VALUE_LENGTH_LIMIT", "7"},
+                     {"OTEL_ATTRIBUTE_VALUE_LENGTH_LIMIT", "8"}})
+                .span_limits.attribute_value_length,
+            7u);
+  EXPECT_EQ(FromEnv({{"OTEL_ATTRIBUTE_COUNT_LIMIT", "9"}})
+                .span_limits.attribute_count,
+            9u);
+
+  TracingConfig bad = FromEnv({
+      {"OTEL_ATTRIBUTE_COUNT_LIMIT", "12"},
+      {"OTEL_SPAN_ATTRIBUTE_COUNT_LIMIT", "-1"},
+      {"OTEL_SPAN_ATTRIBUTE_VALUE_LENGTH_LIMIT", "lots"},
+      {"OTEL_SPAN_EVENT_COUNT_LIMIT", "99999999999"},
+      {"OTEL_SPAN_LINK_COUNT_LIMIT", "1.5"},
+      {"OTEL_EVENT_ATTRIBUTE_COUNT_LIMIT", "0x10"},
+      {"OTEL_LINK_ATTRIBUTE_COUNT_LIMIT", "\x01\xff"},
+  });
+  ASSERT_EQ(bad.problems.size(), 6u);
+  std::string all;
+  for (const std::string& p : bad.problems) all += p + "\n";
+  EXPECT_THAT(all, HasSubstr("OTEL_SPAN_ATTRIBUTE_COUNT_LIMIT=-1: not an "
+                             "integer >= 0; using 12"));
+  EXPECT_THAT(all, HasSubstr("OTEL_SPAN_ATTRIBUTE_VALUE_LENGTH_LIMIT=lots: not "
+                             "an integer >= 0; using no limit"));
+  EXPECT_THAT(all, HasSubstr("OTEL_LINK_ATTRIBUTE_COUNT_LIMIT=??: not"));
+  const SpanLimits defaults;
+  EXPECT_EQ(bad.span_limits.attribute_count, 12u);
+  EXPECT_EQ(bad.span_limits.attribute_value_length, SpanLimits::kUnlimited);
+  EXPECT_EQ(bad.span_limits.event_count, defaults.event_count);
+  EXPECT_EQ(bad.span_limits.link_count, defaults.link_count);
+  EXPECT_EQ(bad.span_limits.event_attribute_count,
+            defaults.event_attribute_count);
+  EXPECT_EQ(bad.span_limits.link_attribute_count,
+            defaults.link_attribute_count);
+
+  auto provider = MakeTracerProvider(FromEnv(
+      {{"OTEL_TRACES_EXPORTER", "none"}, {"OTEL_SPAN_LINK_COUNT_LIMIT", "3"}}));
+  ASSERT_NE(provider, nullptr);
+  EXPECT_EQ(provider->span_limits().link_count, 3u);
+}
+
 TEST(EnvConfig, MakeTracerProviderHonoursDisabledAndNone) {
   EXPECT_EQ(MakeTracerProvider(FromEnv({{"OTEL_SDK_DISABLED", "true"}})),
             nullptr);

@@ -46,6 +46,8 @@ std::vector<std::unique_ptr<SpanData>> OneSpan() {
                    "00-11111111111111111111111111111111-2222222222222222-01"),
                {}}};
   s->dropped_attributes = 2;
+  s->events[0].dropped_attributes = 3;
+  s->links[0].dropped_attributes = 4;
   std::vector<std::unique_ptr<SpanData>> batch;
   batch.push_back(std::move(s));
   return batch;
@@ -88,9 +90,11 @@ TEST(OtlpGrpcExporter, SendsEveryFieldWithTheSpecsNumbers) {
   ASSERT_EQ(s.events_size(), 1);
   EXPECT_EQ(s.events(0).name(), "exception");
   EXPECT_EQ(s.events(0).time_unix_nano(), 1700000000000000100u);
+  EXPECT_EQ(s.events(0).dropped_attributes_count(), 3u);
   ASSERT_EQ(s.links_size(), 1);
   EXPECT_EQ(s.links(0).trace_id(), Bytes("11111111111111111111111111111111"));
   EXPECT_EQ(s.links(0).span_id(), Bytes("2222222222222222"));
+  EXPECT_EQ(s.links(0).dropped_attributes_count(), 4u);
   EXPECT_EQ(got[0].scope.name(), "traceprop");
   ASSERT_EQ(got[0].resource.attributes_size(), 1);
   EXPECT_EQ(got[0].resource.attributes(0).value().string_value(), "svc");

@@ -39,6 +39,8 @@ std::vector<std::unique_ptr<SpanData>> Batch() {
   s->links = {{*TraceContext::FromHeaders(
                    "00-11111111111111111111111111111111-2222222222222222-01"),
                {}}};
+  s->events[0].dropped_attributes = 3;
+  s->links[0].dropped_attributes = 4;
   std::vector<std::unique_ptr<SpanData>> batch;
   batch.push_back(std::move(s));
   batch.push_back(std::make_unique<SpanData>());  // a mostly empty one
@@ -77,6 +79,8 @@ TEST(OtlpJsonExporter, LineIsOtlpJson) {
   EXPECT_EQ(s.attributes(3).value().double_value(), 0.25);
   EXPECT_TRUE(std::isnan(s.attributes(4).value().double_value()));
   EXPECT_EQ(s.events(0).time_unix_nano(), 1700000000000000100u);
+  EXPECT_EQ(s.events(0).dropped_attributes_count(), 3u);
+  EXPECT_EQ(s.links(0).dropped_attributes_count(), 4u);
   EXPECT_EQ(s.flags(), 0x101u);
   EXPECT_NE(line.find("\"traceId\":\"0af7651916cd43dd8448eb211c80319c\""),
             std::string::npos);

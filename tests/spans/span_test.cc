@@ -19,14 +19,18 @@ namespace {
 // uninstalls it afterwards.
 class SpanTest : public ::testing::Test {
  protected:
-  void Install(std::shared_ptr<const Sampler> sampler = nullptr) {
+  void Install(std::shared_ptr<const Sampler> sampler = nullptr,
+               SpanLimits limits = {}) {
     auto exporter = std::make_unique<InMemoryExporter>();
     spans_ = exporter->storage();
     BatchSpanProcessor::Options options;
     options.schedule_delay = absl::Hours(1);  // only flushes export
-    provider_ = std::make_shared<TracerProvider>(TracerProviderOptions{
-        std::move(sampler),
-        std::make_unique<BatchSpanProcessor>(std::move(exporter), options)});
+    TracerProviderOptions provider_options;
+    provider_options.sampler = std::move(sampler);
+    provider_options.processor =
+        std::make_unique<BatchSpanProcessor>(std::move(exporter), options);
+    provider_options.span_limits = limits;
+    provider_ = std::make_shared<TracerProvider>(std::move(provider_options));
     InstallTracerProvider(provider_);
   }
   void TearDown() override {
@@ -161,22 +165,173 @@ TEST_F(SpanTest, OkIsFinalAndMessagesOnlyWithErrors) {
   EXPECT_EQ(got[0].status_message, "");
 }
 
-TEST_F(SpanTest, LimitsDropAndCount) {
+TEST_F(SpanTest, DefaultLimitsAreOpenTelemetrysAndDropAndCount) {
   Install();
+  const SpanLimits defaults;
+  EXPECT_EQ(defaults.attribute_count, 128u);
+  EXPECT_EQ(defaults.attribute_value_length, SpanLimits::kUnlimited);
   {
     RecordingSpan span = StartSpan("many");
-    for (size_t i = 0; i < SpanLimits::kMaxAttributes + 3; ++i)
+    for (size_t i = 0; i < 128 + 3; ++i)
       span.SetAttribute("k" + std::to_string(i), int64_t(i));
-    for (size_t i = 0; i < SpanLimits::kMaxEvents + 2; ++i) span.AddEvent("e");
-    for (size_t i = 0; i < SpanLimits::kMaxLinks + 1; ++i)
-      span.AddLink(TraceContext::NewRoot());
+    span.SetAttribute("k0", "replaced, not added");
+    for (size_t i = 0; i < 128 + 2; ++i) span.AddEvent("e");
+    for (size_t i = 0; i < 128 + 1; ++i) span.AddLink(TraceContext::NewRoot());
+    span.SetAttribute("long", std::string(100000, 'x'));
   }
   std::vector<SpanData> got = Flush();
   ASSERT_EQ(got.size(), 1u);
-  EXPECT_EQ(got[0].attributes.size(), SpanLimits::kMaxAttributes);
-  EXPECT_EQ(got[0].dropped_attributes, 3u);
+  EXPECT_EQ(got[0].attributes.size(), 128u);
+  EXPECT_EQ(got[0].FindAttribute("k0"),
+            AttributeValue(std::string("replaced, not added")));
+  EXPECT_EQ(got[0].dropped_attributes, 4u);
+  EXPECT_EQ(got[0].events.size(), 128u);
   EXPECT_EQ(got[0].dropped_events, 2u);
+  EXPECT_EQ(got[0].links.size(), 128u);
   EXPECT_EQ(got[0].dropped_links, 1u);
+}
+
+TEST_F(SpanTest, ConfiguredLimitsBoundAttributesEventsAndLinks) {
+  SpanLimits limits;
+  limits.attribute_count = 3;
+  limits.event_count = 2;
+  limits.link_count = 1;
+  limits.event_attribute_count = 1;
+  limits.link_attribute_count = 2;
+  limits.attribute_value_length = 4;
+  Install(nullptr, limits);
+  const std::vector<Attribute> three = {{"a", std::string("caf\xc3\xa9s!")},
+                                        {"b", int64_t{1}},
+                                        {"c", std::string("xyz")}};
+  {
+    SpanStartOptions options;
+    options.attributes = {
+        {"s", std::string("\xe2\x82\xac\xe2\x82\xac"
+                          "\xe2\x82\xac\xe2\x82\xac\xe2\x82\xac")}};
+    RecordingSpan span = StartSpan("bounded", std::move(options));
+    span.SetAttribute("i", int64_t{7});
+    span.SetAttribute("t", "abcdefgh");
+    span.SetAttribute("over", "dropped");
+    span.SetAttribute("i", int64_t{8});  // a known key is still replaced
+    span.AddEvent("e1", three);
+    span.AddEvent("e2");
+    span.AddEvent("e3");
+    span.AddLink(TraceContext::NewRoot(), three);
+    span.AddLink(TraceContext::NewRoot());
+  }
+  std::vector<SpanData> got = Flush();
+  ASSERT_EQ(got.size(), 1u);
+  const SpanData& s = got[0];
+  ASSERT_EQ(s.attributes.size(), 3u);
+  // Four characters, cut between characters: four euro signs, 12 bytes.
+  EXPECT_EQ(s.FindAttribute("s"),
+            AttributeValue(std::string("\xe2\x82\xac\xe2\x82\xac"
+                                       "\xe2\x82\xac\xe2\x82\xac")));
+  EXPECT_EQ(s.FindAttribute("i"), AttributeValue(int64_t{8}));
+  EXPECT_EQ(s.FindAttribute("t"), AttributeValue(std::string("abcd")));
+  EXPECT_EQ(s.FindAttribute("over"), std::nullopt);
+  EXPECT_EQ(s.dropped_attributes, 1u);
+  ASSERT_EQ(s.events.size(), 2u);
+  EXPECT_EQ(s.dropped_events, 1u);
+  ASSERT_EQ(s.events[0].attributes.size(), 1u);
+  EXPECT_EQ(std::get<std::string>(s.events[0].attributes[0].value),
+            "caf\xc3\xa9");
+  EXPECT_EQ(s.events[0].dropped_attributes, 2u);
+  EXPECT_EQ(s.events[1].dropped_attributes, 0u);
+  ASSERT_EQ(s.links.size(), 1u);
+  EXPECT_EQ(s.dropped_links, 1u);
+  ASSERT_EQ(s.links[0].attributes.size(), 2u);
+  EXPECT_EQ(s.links[0].dropped_attributes, 1u);
+}
+
+TEST_F(SpanTest, ZeroLimitsKeepNothingAndCountEverything) {
+  SpanLimits zero;
+  zero.attribute_count = zero.event_count = zero.link_count = 0;
+  zero.event_attribute_count = zero.link_attribute_count = 0;
+  zero.attribute_value_length = 0;
+  Install(nullptr, zero);
+  {
+    RecordingSpan span = StartSpan("empty");
+    span.SetAttribute("a", "x");
+    span.SetAttribute("b", true);
+    span.AddEvent("e", {{"k", std::string("v")}});
+    span.AddLink(TraceContext::NewRoot());
+    span.RecordError(absl::InternalError("boom"));  // its event is dropped
+  }
+  std::vector<SpanData> got = Flush();
+  ASSERT_EQ(got.size(), 1u);
+  EXPECT_TRUE(got[0].attributes.empty());
+  EXPECT_EQ(got[0].dropped_attributes, 2u);
+  EXPECT_TRUE(got[0].events.empty());
+  EXPECT_EQ(got[0].dropped_events, 2u);
+  EXPECT_TRUE(got[0].links.empty());
+  EXPECT_EQ(got[0].dropped_links, 1u);
+  EXPECT_EQ(got[0].status, StatusCode::kError);  // the status is not limited
+}
+
+// Bytes that are not UTF-8 still count: a byte that is not a continuation
+// byte starts a character, so a cut never separates a lead byte from its
+// continuation bytes and always makes progress.
+TEST_F(SpanTest, ValueLengthCutsNeverSplitACharacter) {
+  SpanLimits limits;
+  limits.attribute_value_length = 2;
+  Install(nullptr, limits);
+  {
+    RecordingSpan span = StartSpan("cuts");
+    span.SetAttribute("ascii", "abc");
+    span.SetAttribute("two", "a\xc3\xa9z");                          // a, é, z
+    span.SetAttribute("four", "\xf0\x9f\x98\x80\xf0\x9f\x98\x80!");  // 😀😀!
+    span.SetAttribute("bad", "\xff\xfe\xfd");
+    span.SetAttribute("lone", "\x80\x80x\x80y");  // a stray continuation
+    span.SetAttribute("short", "\xc3\xa9");       // one character
+  }
+  std::vector<SpanData> got = Flush();
+  ASSERT_EQ(got.size(), 1u);
+  auto text = [&](const char* key) {
+    return std::get<std::string>(*got[0].FindAttribute(key));
+  };
+  EXPECT_EQ(text("ascii"), "ab");
+  EXPECT_EQ(text("two"), "a\xc3\xa9");
+  EXPECT_EQ(text("four"), "\xf0\x9f\x98\x80\xf0\x9f\x98\x80");
+  EXPECT_EQ(text("bad"), "\xff\xfe");
+  EXPECT_EQ(text("lone"), "\x80\x80x\x80");
+  EXPECT_EQ(text("short"), "\xc3\xa9");
+}
+
+// The RPC attributes count against attribute_count and are kept; the
+// user's latest attributes make room.
+TEST_F(SpanTest, RpcAttributesCountAgainstTheLimitAndAreKept) {
+  for (size_t limit : {size_t{5}, size_t{6}, size_t{3}}) {
+    SCOPED_TRACE(limit);
+    SpanLimits limits;
+    limits.attribute_count = limit;
+    Install(nullptr, limits);
+    {
+      RecordingSpan span = StartSpan("pkg.Svc/Method", {SpanKind::kServer});
+      RpcAttributes* rpc = span.rpc_attributes();
+      ASSERT_NE(rpc, nullptr);
+      rpc->is_rpc = true;               // rpc.system, rpc.service, rpc.method
+      rpc->peer = "ipv4:10.0.0.1:443";  // network.peer.address and .port
+      span.SetAttribute("first", int64_t{1});
+      span.SetAttribute("second", int64_t{2});
+      span.SetAttribute("third", int64_t{3});
+    }
+    std::vector<SpanData> got = Flush();
+    ASSERT_EQ(got.size(), 1u);
+    size_t shown = 0;
+    got[0].ForEachAttribute(
+        [&](absl::string_view, AttributeValueView) { ++shown; });
+    EXPECT_EQ(got[0].FindAttribute("rpc.method"),
+              AttributeValue(std::string("Method")));
+    EXPECT_EQ(got[0].FindAttribute("network.peer.port"),
+              AttributeValue(int64_t{443}));
+    const size_t kept = limit > 5 ? limit - 5 : 0;
+    EXPECT_EQ(got[0].attributes.size(), kept);
+    EXPECT_EQ(got[0].dropped_attributes, 3 - kept);
+    EXPECT_EQ(shown, 5 + kept);
+    if (kept == 1) EXPECT_EQ(got[0].attributes[0].key, "first");
+    TearDown();
+  }
 }
 
 TEST_F(SpanTest, MovedSpanEndsOnceAndExplicitParentIsUsed) {
