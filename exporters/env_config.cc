@@ -1,5 +1,7 @@
 #include "traceprop/exporters/env_config.h"
 
+#include <unistd.h>
+
 #include <cstdio>
 #include <cstdlib>
 #include <fstream>
@@ -175,6 +177,17 @@ bool ReadPem(const std::string& path, std::string* out) {
   return true;
 }
 
+// ExecutableName is process.executable.name: the base name of
+// /proc/self/exe's target, or "" when it cannot be read.
+std::string ExecutableName() {
+  char path[4096];
+  const ssize_t n = readlink("/proc/self/exe", path, sizeof(path));
+  if (n <= 0 || static_cast<size_t>(n) == sizeof(path)) return "";
+  absl::string_view name(path, static_cast<size_t>(n));
+  absl::ConsumeSuffix(&name, " (deleted)");  // the file was replaced
+  return std::string(name.substr(name.rfind('/') + 1));
+}
+
 std::string Positions(const std::vector<int>& bad) {
   return absl::StrJoin(bad, ",");
 }
@@ -207,7 +220,12 @@ TracingConfig TracingConfigFromEnv(const std::string& default_service_name,
   if (std::optional<std::string> v = r.Get("OTEL_SERVICE_NAME"))
     service_name = *v;
   if (service_name.empty()) service_name = default_service_name;
-  if (service_name.empty()) service_name = "unknown_service";
+  if (service_name.empty()) {
+    // The resource conventions' fallback, as every OpenTelemetry SDK's.
+    const std::string executable = ExecutableName();
+    service_name = executable.empty() ? std::string("unknown_service")
+                                      : "unknown_service:" + executable;
+  }
   c.resource.push_back(Attribute{"service.name", service_name});
   c.resource.push_back(Attribute{"telemetry.sdk.name", std::string("traceprop")});
   c.resource.push_back(Attribute{"telemetry.sdk.language", std::string("cpp")});

@@ -68,8 +68,10 @@ using EnvGetter = std::function<const char*(const char* name)>;
 // TracingConfigFromEnv reads the variables through `getenv` (default:
 // std::getenv). service.name is OTEL_SERVICE_NAME, else service.name in
 // OTEL_RESOURCE_ATTRIBUTES, else `default_service_name`, else
-// "unknown_service". Each distinct bad variable is printed once per
-// process; all are listed in `problems`. Thread-safe; never fails.
+// "unknown_service:" and the executable's name (the resource conventions'
+// fallback; "unknown_service" when /proc/self/exe cannot be read). Each
+// distinct bad variable is printed once per process; all are listed in
+// `problems`. Thread-safe; never fails.
 TracingConfig TracingConfigFromEnv(const std::string& default_service_name = "",
                                    const EnvGetter& getenv = nullptr);
 

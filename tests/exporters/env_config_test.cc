@@ -1,5 +1,6 @@
 #include "traceprop/exporters/env_config.h"
 
+#include <errno.h>  // program_invocation_short_name
 #include <unistd.h>
 
 #include <cstdio>
@@ -46,7 +47,10 @@ TEST(EnvConfig, DefaultsWhenNothingIsSet) {
   EXPECT_EQ(c.bsp.max_export_batch_size, 512u);
   EXPECT_EQ(c.bsp.schedule_delay, absl::Seconds(5));
   EXPECT_EQ(c.bsp.export_timeout, absl::Seconds(30));
-  EXPECT_EQ(Resource(c, "service.name"), "unknown_service");
+  // The resource conventions' fallback: unknown_service:<executable>
+  // (argv[0]'s base name, as glibc keeps it, names this test's binary).
+  EXPECT_EQ(Resource(c, "service.name"),
+            std::string("unknown_service:") + program_invocation_short_name);
   EXPECT_EQ(Resource(c, "telemetry.sdk.name"), "traceprop");
 }
 
