@@ -20,6 +20,12 @@
 #   5. FetchContent: configure tests/consumer with FetchContent_MakeAvailable
 #      (the same targets as 4, so it is not built a third time).
 #
+# The consumers are built with no build type (-O0, no debug info, NDEBUG
+# unset): what is checked is how they find, compile and link traceprop,
+# which needs no optimiser; and a consumer without NDEBUG against an
+# installed library built with it is the mix users have (scope checks on in
+# their code, off in ours).
+#
 # Environment: JOBS (default 2), BUILD_ROOT (default build/ in the repo; the
 # work happens in $BUILD_ROOT/install-test, recreated each run), BUILD_DIR
 # (optional: a configured traceprop build to bring up to date and install
@@ -65,7 +71,7 @@ echo "installed $(find "$PREFIX" -type f | wc -l) files"
 
 step "package consumer (find_package) against $PREFIX"
 cmake -S "$ROOT/tests/consumer" -B "$WORK/consumer-package" -G Ninja \
-  -DCMAKE_BUILD_TYPE=RelWithDebInfo -DCONSUMER_MODE=package \
+  -DCMAKE_BUILD_TYPE= -DCONSUMER_MODE=package \
   -DCMAKE_PREFIX_PATH="$PREFIX" >"$WORK/consumer-package.configure.log" 2>&1 ||
   { cat "$WORK/consumer-package.configure.log"; exit 1; }
 grep "traceprop headers installed" "$WORK/consumer-package.configure.log" || true
@@ -121,7 +127,7 @@ unset PKG_CONFIG_PATH
 
 step "subdirectory consumer (add_subdirectory)"
 cmake -S "$ROOT/tests/consumer" -B "$WORK/consumer-subdirectory" -G Ninja \
-  -DCMAKE_BUILD_TYPE=RelWithDebInfo -DCONSUMER_MODE=subdirectory \
+  -DCMAKE_BUILD_TYPE= -DCONSUMER_MODE=subdirectory \
   -DTRACEPROP_SOURCE_DIR="$ROOT" >"$WORK/consumer-subdirectory.configure.log" 2>&1 ||
   { cat "$WORK/consumer-subdirectory.configure.log"; exit 1; }
 ninja -C "$WORK/consumer-subdirectory" -j"$JOBS" consumer \
@@ -135,7 +141,7 @@ ninja -C "$WORK/consumer-subdirectory" -j"$JOBS" quickstart callbacks header_exa
 
 step "FetchContent consumer (configure and generate only: the build is the add_subdirectory one)"
 cmake -S "$ROOT/tests/consumer" -B "$WORK/consumer-fetchcontent" -G Ninja \
-  -DCMAKE_BUILD_TYPE=RelWithDebInfo -DCONSUMER_MODE=fetchcontent \
+  -DCMAKE_BUILD_TYPE= -DCONSUMER_MODE=fetchcontent \
   -DTRACEPROP_SOURCE_DIR="$ROOT" >"$WORK/consumer-fetchcontent.configure.log" 2>&1 ||
   { cat "$WORK/consumer-fetchcontent.configure.log"; exit 1; }
 echo "ok"
