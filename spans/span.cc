@@ -38,9 +38,6 @@ uint64_t UnixNanosAt(int64_t steady_ns) {
 
 namespace {
 
-// The most attributes RpcAttributes gives (span_data.h).
-constexpr size_t kMaxRpcAttributes = 9;
-
 // CharPrefix is the longest prefix of `s` of at most `max` characters, a
 // character being a byte that is not a UTF-8 continuation byte and the
 // continuation bytes after it.
@@ -202,7 +199,8 @@ void RecordingSpan::End() {
   // user's latest ones make room. Only counted when they might not fit.
   SpanData& d = *data_;
   if (!d.attributes.empty() &&
-      d.attributes.size() + kMaxRpcAttributes > limits_->attribute_count) {
+      d.attributes.size() + RpcAttributes::kMaxAttributes >
+          limits_->attribute_count) {
     size_t shown = 0;
     d.ForEachAttribute(
         [&shown](absl::string_view, AttributeValueView) { ++shown; });

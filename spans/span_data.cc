@@ -51,7 +51,7 @@ AttributeValueView View(const AttributeValue& v) {
 
 void SpanData::ForEachAttribute(Visit f) const {
   // The keys given from `rpc`, so that `attributes` cannot repeat them.
-  absl::string_view given[9];
+  absl::string_view given[RpcAttributes::kMaxAttributes];
   size_t n = 0;
   auto emit = [&](absl::string_view key, AttributeValueView value) {
     given[n++] = key;

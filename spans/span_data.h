@@ -21,6 +21,7 @@
 #ifndef TRACEPROP_SPANS_SPAN_DATA_H_
 #define TRACEPROP_SPANS_SPAN_DATA_H_
 
+#include <cstddef>
 #include <cstdint>
 #include <optional>
 #include <string>
@@ -81,6 +82,8 @@ using AttributeValueView =
 //                                               any other form: omitted
 //   rpc.grpc.status_code                        when >= 0
 struct RpcAttributes {
+  // kMaxAttributes: the most attributes the list above gives one span.
+  static constexpr size_t kMaxAttributes = 9;
   bool is_rpc = false;
   int32_t grpc_status_code = -1;
   int32_t server_port = -1;
