@@ -15,7 +15,6 @@
 // variant runs its calls under a current context and its handler reads
 // Current(), so the variants differ only by the interceptors.
 
-#include <google/protobuf/arena.h>
 #include <grpcpp/generic/async_generic_service.h>
 #include <grpcpp/generic/generic_stub.h>
 #include <grpcpp/grpcpp.h>
@@ -653,13 +652,10 @@ BENCHMARK(BM_UnaryExport)
     ->DenseRange(kOff, kUpProcess)
     ->UseRealTime();
 
-// BM_OtlpEncode/arena:<0|1>: what OtlpGrpcExporter does to a batch before
-// sending it — 512 RPC spans (six attributes each) into an
-// ExportTraceServiceRequest, serialised — per span; arena:1 builds the
-// request on a protobuf Arena as the exporter does, arena:0 is the plain
-// heap-allocated message it replaced.
+// BM_OtlpEncode: what OtlpGrpcExporter does to a batch before sending it —
+// 512 RPC spans (six attributes each) encoded as an
+// ExportTraceServiceRequest — per span.
 void BM_OtlpEncode(benchmark::State& state) {
-  const bool arena = state.range(0) != 0;
   std::vector<std::unique_ptr<traceprop::SpanData>> batch;
   for (int i = 0; i < 512; ++i) {
     auto s = std::make_unique<traceprop::SpanData>();
@@ -677,20 +673,9 @@ void BM_OtlpEncode(benchmark::State& state) {
   }
   const std::vector<traceprop::Attribute> resource = {
       {"service.name", std::string("bench")}};
-  using Request =
-      opentelemetry::proto::collector::trace::v1::ExportTraceServiceRequest;
-  std::string bytes;
   for (auto _ : state) {
-    if (arena) {
-      google::protobuf::Arena a;
-      auto* request = google::protobuf::Arena::CreateMessage<Request>(&a);
-      traceprop::internal::SpansToRequest(batch, resource, request);
-      request->SerializeToString(&bytes);
-    } else {
-      Request request;
-      traceprop::internal::SpansToRequest(batch, resource, &request);
-      request.SerializeToString(&bytes);
-    }
+    std::string bytes;
+    traceprop::internal::EncodeRequest(batch, resource, &bytes);
     benchmark::DoNotOptimize(bytes);
   }
   state.SetItemsProcessed(state.iterations() * batch.size());
@@ -698,6 +683,6 @@ void BM_OtlpEncode(benchmark::State& state) {
       static_cast<double>(state.iterations() * batch.size()),
       benchmark::Counter::kIsRate | benchmark::Counter::kInvert);
 }
-BENCHMARK(BM_OtlpEncode)->ArgNames({"arena"})->Arg(0)->Arg(1);
+BENCHMARK(BM_OtlpEncode);
 
 }  // namespace

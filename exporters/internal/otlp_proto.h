@@ -1,16 +1,16 @@
-// Private: SpanData -> OTLP protobuf messages, shared by the OTLP/gRPC
-// exporter and the tests.
+// Private: SpanData -> the OTLP protobuf wire format, shared by the
+// OTLP/gRPC exporter, the OTLP/JSON exporter (UTF-8 and flags) and tests.
 
 #ifndef TRACEPROP_EXPORTERS_INTERNAL_OTLP_PROTO_H_
 #define TRACEPROP_EXPORTERS_INTERNAL_OTLP_PROTO_H_
 
 #include <cstddef>
+#include <cstdint>
 #include <memory>
 #include <string>
 #include <vector>
 
 #include "absl/strings/string_view.h"
-#include "traceprop/exporters/proto/trace_service.pb.h"
 #include "traceprop/spans/span_data.h"
 
 namespace traceprop {
@@ -30,18 +30,15 @@ size_t Utf8Length(absl::string_view s, size_t i);
 // request otherwise, so one bad byte would lose a batch.
 std::string ValidUtf8(absl::string_view s);
 
-// FillAnyValue sets `out` from `value` (strings through ValidUtf8).
-void FillAnyValue(AttributeValueView value,
-                  opentelemetry::proto::common::v1::AnyValue* out);
-
-// SpansToRequest fills `out` with one ResourceSpans (the resource
-// attributes, one ScopeSpans "traceprop" holding `spans` in order). Every
-// string goes through ValidUtf8.
-void SpansToRequest(
-    const std::vector<std::unique_ptr<SpanData>>& spans,
-    const std::vector<Attribute>& resource,
-    opentelemetry::proto::collector::trace::v1::ExportTraceServiceRequest*
-        out);
+// EncodeRequest appends to `out` the serialized
+// opentelemetry.proto.collector.trace.v1.ExportTraceServiceRequest of
+// `spans`: one ResourceSpans (the resource attributes, one ScopeSpans
+// "traceprop" holding `spans` in order). Every string goes through
+// ValidUtf8. The bytes are those protobuf's own serializer writes for that
+// message (fields in number order, proto3 defaults left out, shortest
+// varints), so any OTLP implementation parses them.
+void EncodeRequest(const std::vector<std::unique_ptr<SpanData>>& spans,
+                   const std::vector<Attribute>& resource, std::string* out);
 
 // OtlpSpanFlags returns Span.flags: the W3C flags in the low byte plus the
 // has-is-remote and is-remote bits for the parent.

@@ -1,11 +1,15 @@
 #include "traceprop/exporters/otlp_grpc_exporter.h"
 
+#include <map>
 #include <memory>
 #include <string>
 #include <vector>
 
 #include "absl/time/clock.h"
 #include "gtest/gtest.h"
+#include "traceprop/context/id_generator.h"
+#include "traceprop/exporters/internal/otlp_proto.h"
+#include "traceprop/exporters/proto/trace_service.pb.h"
 #include "traceprop/spans/provider.h"
 #include "traceprop/tests/exporters/otlp_test_receiver.h"
 
@@ -303,6 +307,152 @@ TEST(OtlpGrpcExporter, ThroughProviderAndBatchProcessor) {
   EXPECT_EQ(got[0].span.trace_id(), got[1].span.trace_id());
   EXPECT_TRUE(provider->Shutdown(absl::Seconds(30)));
   EXPECT_EQ(stats->exported_spans.load(), 2u);
+}
+
+// ------------------------------------------------------- the encoding itself
+//
+// The exporter writes the wire format by hand (internal/otlp_proto.h).
+// protobuf's parser is the judge of each field, and protobuf's serializer of
+// the bytes: parsed and written again, a request must come out the same
+// (fields in number order, defaults left out, shortest lengths).
+
+using Request =
+    opentelemetry::proto::collector::trace::v1::ExportTraceServiceRequest;
+using AnyValue = opentelemetry::proto::common::v1::AnyValue;
+
+Request Decode(const std::vector<std::unique_ptr<SpanData>>& batch,
+               const std::vector<Attribute>& resource) {
+  std::string bytes = "prefix";
+  internal::EncodeRequest(batch, resource, &bytes);
+  EXPECT_EQ(bytes.substr(0, 6), "prefix");  // appended, not overwritten
+  bytes.erase(0, 6);
+  Request request;
+  EXPECT_TRUE(request.ParseFromString(bytes));
+  EXPECT_EQ(request.SerializeAsString(), bytes);
+  return request;
+}
+
+TEST(OtlpEncoding, EveryFieldAsProtobufWritesIt) {
+  Request r = Decode(OneSpan(), {{"service.name", std::string("svc")},
+                                 {"host.cpus", int64_t{2}}});
+  ASSERT_EQ(r.resource_spans_size(), 1);
+  const auto& rs = r.resource_spans(0);
+  ASSERT_EQ(rs.resource().attributes_size(), 2);
+  EXPECT_EQ(rs.resource().attributes(1).value().int_value(), 2);
+  ASSERT_EQ(rs.scope_spans_size(), 1);
+  EXPECT_EQ(rs.scope_spans(0).scope().name(), "traceprop");
+  EXPECT_FALSE(rs.scope_spans(0).scope().version().empty());
+  ASSERT_EQ(rs.scope_spans(0).spans_size(), 1);
+  const auto& s = rs.scope_spans(0).spans(0);
+  EXPECT_EQ(s.trace_id(), Bytes("0af7651916cd43dd8448eb211c80319c"));
+  EXPECT_EQ(s.parent_span_id(), Bytes("00f067aa0ba902b7"));
+  EXPECT_EQ(s.flags(), 0x303u);
+  EXPECT_EQ(s.end_time_unix_nano(), 1700000000000001234u);
+  EXPECT_EQ(s.status().message(), "boom");
+  EXPECT_EQ(s.attributes(1).value().int_value(), 13);
+  EXPECT_EQ(s.attributes(3).value().double_value(), 1.5);
+  ASSERT_EQ(s.events_size(), 1);
+  EXPECT_EQ(s.events(0).attributes(0).value().string_value(), "boom");
+  ASSERT_EQ(s.links_size(), 1);
+  EXPECT_EQ(s.links(0).flags(), 0x301u);  // sampled, has-remote, remote
+  EXPECT_EQ(s.dropped_attributes_count(), 2u);
+}
+
+TEST(OtlpEncoding, ZeroValuesEmptyFieldsAndLongLengths) {
+  auto root = std::make_unique<SpanData>();  // ids only: every default
+  root->trace_id = *TraceId::FromHex("0af7651916cd43dd8448eb211c80319c");
+  root->span_id = *SpanId::FromHex("b7ad6b7169203331");
+  root->kind = SpanKind::kUnspecified;
+  auto odd = std::make_unique<SpanData>();
+  odd->trace_id = root->trace_id;
+  odd->span_id = *SpanId::FromHex("00f067aa0ba902b7");
+  odd->name = std::string("bad \xff name");
+  odd->status = StatusCode::kOk;
+  odd->rpc.is_rpc = true;  // no '/' in the name: rpc.system alone
+  odd->rpc.grpc_status_code = 0;
+  odd->rpc.server_address = "db";
+  odd->rpc.server_port = 0;
+  odd->rpc.peer = "ipv6:[::1]:443";
+  odd->attributes = {{"false", false},
+                     {"zero", int64_t{0}},
+                     {"negative", int64_t{-5}},
+                     {"nought", 0.0},
+                     {"empty", std::string()},
+                     {"k\xc3", std::string("v\xe2\x82")},
+                     {"long", std::string(200, 'x')},
+                     {"longer", std::string(20000, 'y')}};
+  odd->events = {{"", 0, {}}, {"e", 7, {{"n", int64_t{1}}}}};
+  odd->links = {{*TraceContext::FromHeaders(
+                     "00-11111111111111111111111111111111-2222222222222222-00",
+                     {"a=1,b=2"}),
+                 {{"l", true}}}};
+  odd->dropped_events = 1;
+  odd->dropped_links = 300;  // a two-byte varint
+  std::vector<std::unique_ptr<SpanData>> batch;
+  batch.push_back(std::move(root));
+  batch.push_back(std::move(odd));
+
+  Request r = Decode(batch, {});
+  const auto& rs = r.resource_spans(0);
+  EXPECT_TRUE(rs.has_resource());  // written, empty
+  EXPECT_EQ(rs.resource().attributes_size(), 0);
+  ASSERT_EQ(rs.scope_spans(0).spans_size(), 2);
+  const auto& root_out = rs.scope_spans(0).spans(0);
+  EXPECT_TRUE(root_out.parent_span_id().empty());
+  EXPECT_TRUE(root_out.name().empty());
+  EXPECT_FALSE(root_out.has_status());
+  EXPECT_EQ(root_out.start_time_unix_nano(), 0u);
+  EXPECT_EQ(root_out.flags(), 0x100u);  // has-remote only: a local root
+
+  const auto& s = rs.scope_spans(0).spans(1);
+  EXPECT_EQ(s.name(), "bad \xef\xbf\xbd name");
+  EXPECT_EQ(s.status().code(),
+            opentelemetry::proto::trace::v1::Status::STATUS_CODE_OK);
+  EXPECT_TRUE(s.status().message().empty());
+  std::map<std::string, AnyValue> got;
+  for (const auto& kv : s.attributes()) got[kv.key()] = kv.value();
+  EXPECT_EQ(got["rpc.system"].string_value(), "grpc");
+  EXPECT_EQ(got["rpc.grpc.status_code"].value_case(), AnyValue::kIntValue);
+  EXPECT_EQ(got["server.port"].value_case(), AnyValue::kIntValue);
+  EXPECT_EQ(got["network.peer.address"].string_value(), "::1");
+  EXPECT_EQ(got["network.peer.port"].int_value(), 443);
+  EXPECT_EQ(got["false"].value_case(), AnyValue::kBoolValue);
+  EXPECT_FALSE(got["false"].bool_value());
+  EXPECT_EQ(got["zero"].value_case(), AnyValue::kIntValue);
+  EXPECT_EQ(got["negative"].int_value(), -5);
+  EXPECT_EQ(got["nought"].value_case(), AnyValue::kDoubleValue);
+  EXPECT_EQ(got["empty"].value_case(), AnyValue::kStringValue);
+  // Each byte outside a well-formed sequence is one U+FFFD.
+  EXPECT_EQ(got["k\xef\xbf\xbd"].string_value(), "v\xef\xbf\xbd\xef\xbf\xbd");
+  EXPECT_EQ(got["long"].string_value(), std::string(200, 'x'));
+  EXPECT_EQ(got["longer"].string_value(), std::string(20000, 'y'));
+  ASSERT_EQ(s.events_size(), 2);
+  EXPECT_EQ(s.events(1).time_unix_nano(), 7u);
+  EXPECT_EQ(s.dropped_events_count(), 1u);
+  ASSERT_EQ(s.links_size(), 1);
+  EXPECT_EQ(s.links(0).trace_state(), "a=1,b=2");
+  EXPECT_EQ(s.links(0).flags(), 0x300u);
+  EXPECT_TRUE(s.links(0).attributes(0).value().has_bool_value());
+  EXPECT_EQ(s.dropped_links_count(), 300u);
+}
+
+TEST(OtlpEncoding, EmptyAndLargeBatches) {
+  Request empty = Decode({}, {{"service.name", std::string("svc")}});
+  ASSERT_EQ(empty.resource_spans_size(), 1);
+  EXPECT_EQ(empty.resource_spans(0).scope_spans(0).spans_size(), 0);
+
+  std::vector<std::unique_ptr<SpanData>> batch;  // lengths past 2^14, 2^21
+  for (int i = 0; i < 20000; ++i) {
+    auto s = std::make_unique<SpanData>();
+    s->trace_id = GenerateTraceId();
+    s->span_id = GenerateSpanId();
+    s->name = "span " + std::to_string(i);
+    batch.push_back(std::move(s));
+  }
+  Request r = Decode(batch, {});
+  ASSERT_EQ(r.resource_spans(0).scope_spans(0).spans_size(), 20000);
+  EXPECT_EQ(r.resource_spans(0).scope_spans(0).spans(19999).name(),
+            "span 19999");
 }
 
 }  // namespace
