@@ -31,13 +31,17 @@ endfunction()
 
 # traceprop_cc_test(NAME n SRCS ... DEPS ... [LABELS ...])
 # Every test carries the label "unit"; add "tsan" for suites that must run
-# under ThreadSanitizer in the test command.
+# under ThreadSanitizer in the test command (they join the target
+# traceprop_tsan_suites, which is what the TSan step builds).
 function(traceprop_cc_test)
   cmake_parse_arguments(A "" "NAME" "SRCS;DEPS;LABELS" ${ARGN})
   add_executable(${A_NAME} ${A_SRCS})
   target_link_libraries(${A_NAME} PRIVATE ${A_DEPS} GTest::gtest GTest::gmock GTest::gtest_main)
   add_test(NAME ${A_NAME} COMMAND ${A_NAME})
   set_tests_properties(${A_NAME} PROPERTIES LABELS "unit;${A_LABELS}" TIMEOUT 600)
+  if("tsan" IN_LIST A_LABELS)
+    add_dependencies(traceprop_tsan_suites ${A_NAME})
+  endif()
 endfunction()
 
 # traceprop_cc_benchmark(NAME n SRCS ... DEPS ...)
