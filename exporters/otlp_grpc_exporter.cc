@@ -294,8 +294,9 @@ ExportResult OtlpGrpcExporter::Export(
     return ExportResult::kFailure;
   }
   // The slice owns the encoded string: no copy, and every attempt sends it.
-  auto* bytes = new std::string;
-  internal::EncodeRequest(batch, m.options.resource, bytes);
+  auto encoded = std::make_unique<std::string>();
+  internal::EncodeRequest(batch, m.options.resource, encoded.get());
+  std::string* bytes = encoded.release();
   grpc::Slice slice(
       bytes->data(), bytes->size(),
       [](void* s) { delete static_cast<std::string*>(s); }, bytes);

