@@ -152,10 +152,7 @@ std::string OtlpJsonExporter::ToJsonLine(
         if (s.links[l].dropped_attributes)
           absl::StrAppend(&out, ",\"droppedAttributesCount\":",
                           s.links[l].dropped_attributes);
-        absl::StrAppend(
-            &out, ",\"flags\":",
-            c.flags().WireValue() | 0x100u | (c.is_remote() ? 0x200u : 0u),
-            "}");
+        absl::StrAppend(&out, ",\"flags\":", internal::OtlpLinkFlags(c), "}");
       }
       out += "]";
     }

@@ -200,8 +200,7 @@ void Span(Wire& w, const SpanData& s) {
         w.String(3, l.context.trace_state().ToHeader());
       Attributes(w, 4, l.attributes);
       NonZero(w, 5, l.dropped_attributes);
-      w.Fixed32(6, l.context.flags().WireValue() | kHasIsRemote |
-                       (l.context.is_remote() ? kIsRemote : 0));
+      w.Fixed32(6, OtlpLinkFlags(l.context));
     });
   }
   NonZero(w, 14, s.dropped_links);
@@ -262,6 +261,12 @@ std::string ValidUtf8(absl::string_view s) {
 uint32_t OtlpSpanFlags(const SpanData& span) {
   uint32_t flags = span.flags.WireValue() | kHasIsRemote;
   if (span.parent_is_remote) flags |= kIsRemote;
+  return flags;
+}
+
+uint32_t OtlpLinkFlags(const TraceContext& linked) {
+  uint32_t flags = linked.flags().WireValue() | kHasIsRemote;
+  if (linked.is_remote()) flags |= kIsRemote;
   return flags;
 }
 

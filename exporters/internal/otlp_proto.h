@@ -44,6 +44,10 @@ void EncodeRequest(const std::vector<std::unique_ptr<SpanData>>& spans,
 // has-is-remote and is-remote bits for the parent.
 uint32_t OtlpSpanFlags(const SpanData& span);
 
+// OtlpLinkFlags returns Span.Link.flags: the linked context's W3C flags in
+// the low byte plus the has-is-remote and is-remote bits for that context.
+uint32_t OtlpLinkFlags(const TraceContext& linked);
+
 }  // namespace internal
 }  // namespace traceprop
 
