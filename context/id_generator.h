@@ -1,8 +1,10 @@
 // traceprop/context/id_generator.h — random trace and span ids.
 //
-// Each thread has its own xoshiro256** generator, seeded from the operating
-// system's entropy (getrandom) on first use and reseeded in a child process
-// after fork(), so two processes never share a sequence. No locks.
+// Each thread has its own SplitMix64 generator (a 64-bit counter, each
+// output a bijective mix of it), started at a random point from the
+// operating system's entropy (getrandom) on first use and restarted in a
+// child process after fork(), so two processes never share a sequence. No
+// locks.
 //
 //   traceprop::TraceId trace = traceprop::GenerateTraceId();  // never zero
 //   traceprop::SpanId span = traceprop::GenerateSpanId();     // never zero
