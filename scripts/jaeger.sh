@@ -8,7 +8,8 @@
 # tests/interop/jaeger/go.mod pins (go.sum verifies every module) once per
 # content of go.mod+go.sum, and keeps the binary in
 # ${TRACEPROP_CACHE:-~/.cache/traceprop}/jaeger/jaeger-<hash>; later calls
-# print that path at once. The Go caches are the ones test_peers.sh uses
+# print that path at once (a call made while another one builds waits for
+# it). The Go caches are the ones test_peers.sh uses
 # (GOPATH, GOMODCACHE, GOCACHE under the same cache directory) unless the
 # environment sets them. The build is a go module download and a 6-minute
 # compile on 2 cores; it needs go (>= go.mod's version) on PATH.
@@ -41,8 +42,12 @@ export GOTOOLCHAIN=${GOTOOLCHAIN:-local}
 cd "$ROOT/tests/interop/jaeger"
 key=$(cat go.mod go.sum | sha256sum | cut -c1-16)
 bin=$CACHE/jaeger/jaeger-$key
+mkdir -p "$CACHE/jaeger"
+# One build at a time per cache: scripts/test.sh starts one in the
+# background early, and a later call waits for it, then finds its binary.
+exec 9>"$CACHE/jaeger/.lock"
+flock 9
 if [[ ! -x $bin ]]; then
-  mkdir -p "$CACHE/jaeger"
   echo "jaeger.sh: building Jaeger (once; about 6 minutes on 2 cores) into $bin" >&2
   nice go build -o "$bin.tmp" github.com/jaegertracing/jaeger/cmd/jaeger >&2
   mv "$bin.tmp" "$bin"
