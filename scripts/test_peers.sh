@@ -22,6 +22,10 @@
 # flush on SIGTERM) and checks the traces Jaeger assembled
 # (tests/interop/jaeger.test.js).
 #
+# PREPARE_ONLY=1 only builds the Go, Java and Python peers and Jaeger (not
+# the C++ relays, not npm's packages, which scripts/test_interop.sh also
+# installs) and exits.
+#
 # PROBE=1 runs
 # tests/interop/peers_probe.js instead (prints each peer's departures from
 # W3C Trace Context).
@@ -134,6 +138,20 @@ export BUILD_DIR JOBS
 export -f configure_once build_cpp build_go build_java build_python build_js build_jaeger
 JAEGER=${JAEGER:-1}
 
+# The Go, Java and Python peers and Jaeger hold this lock while they build:
+# PREPARE_ONLY=1 (scripts/test.sh runs it in the background while it
+# compiles the C++) builds just them, with no time limits, and exits; a
+# run started meanwhile waits for it, then finds them built.
+exec 8>"$CACHE/peers-prepare.lock"
+flock 8
+if [[ ${PREPARE_ONLY:-0} == 1 ]]; then
+  # No limits: at the lowest priority beside a C++ build this may wait long.
+  step 0 "Go peer (go install tool, protoc, go build)" build_go
+  step 0 "Java peer (mvn package)" build_java
+  step 0 "Python peer (venv, pip install, grpc_tools.protoc)" build_python
+  [[ $JAEGER == 1 ]] && step 0 "Jaeger v2 (go build, cached)" build_jaeger
+  exit 0
+fi
 step 1800 "C++ relays (ninja)" build_cpp
 step 900 "Go peer (go install tool, protoc, go build)" build_go
 step 900 "Java peer (mvn package)" build_java
@@ -144,6 +162,7 @@ if [[ $JAEGER == 1 ]]; then
 else
   echo "--- Jaeger: left out (JAEGER=0); the assembled trace is NOT checked"
 fi
+exec 8>&-  # the relays started below must not hold the lock
 
 # shellcheck source=../examples/relay/procs.sh
 source "$ROOT/examples/relay/procs.sh"
