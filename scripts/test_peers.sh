@@ -142,6 +142,7 @@ JAEGER=${JAEGER:-1}
 # PREPARE_ONLY=1 (scripts/test.sh runs it in the background while it
 # compiles the C++) builds just them, with no time limits, and exits; a
 # run started meanwhile waits for it, then finds them built.
+mkdir -p "$CACHE"
 exec 8>"$CACHE/peers-prepare.lock"
 flock 8
 if [[ ${PREPARE_ONLY:-0} == 1 ]]; then
