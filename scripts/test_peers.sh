@@ -147,9 +147,10 @@ exec 8>"$CACHE/peers-prepare.lock"
 flock 8
 if [[ ${PREPARE_ONLY:-0} == 1 ]]; then
   # No limits: at the lowest priority beside a C++ build this may wait long.
-  step 0 "Go peer (go install tool, protoc, go build)" build_go
+  # Mostly downloads first (Maven Central has taken 5 minutes for one jar).
   step 0 "Java peer (mvn package)" build_java
   step 0 "Python peer (venv, pip install, grpc_tools.protoc)" build_python
+  step 0 "Go peer (go install tool, protoc, go build)" build_go
   [[ $JAEGER == 1 ]] && step 0 "Jaeger v2 (go build, cached)" build_jaeger
   exit 0
 fi
