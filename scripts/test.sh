@@ -18,7 +18,9 @@
 #   interop   C++ relays <-> OpenTelemetry JS (node --test); our OTLP
 #             request decoded by OpenTelemetry JS's generated protobuf code
 #   peers     chains alternating C++ relays with OpenTelemetry Go, Java,
-#             Python and JS relays (downloads cached in $TRACEPROP_CACHE)
+#             Python and JS relays (downloads cached in $TRACEPROP_CACHE;
+#             the peers and Jaeger are built in the background from the
+#             start, at the lowest priority: $BUILD_ROOT/peers-prepare.log)
 #   html      the demo's trace page in headless Chromium, a hand-made one,
 #             and demo.sh --jaeger (tests/examples/html_test.sh; reuses the
 #             release build and, after peers, the cached Jaeger)
