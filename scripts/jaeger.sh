@@ -43,8 +43,8 @@ cd "$ROOT/tests/interop/jaeger"
 key=$(cat go.mod go.sum | sha256sum | cut -c1-16)
 bin=$CACHE/jaeger/jaeger-$key
 mkdir -p "$CACHE/jaeger"
-# One build at a time per cache: scripts/test.sh starts one in the
-# background early, and a later call waits for it, then finds its binary.
+# One build at a time per cache (test_peers.sh and demo.sh --jaeger may
+# run together): a later call waits for the build, then finds its binary.
 exec 9>"$CACHE/jaeger/.lock"
 flock 9
 if [[ ! -x $bin ]]; then
