@@ -500,6 +500,19 @@ TEST(TraceStateParse, DuplicatesKeepLeftMostAndOrder) {
                                    i < 26 ? "x" : "y", "k=", i));
   }
   EXPECT_EQ(MustParse({absl::StrJoin(members, ",")}).size(), 32u);
+  // Keys of one length whose first and last eight bytes agree all hash
+  // alike: compared whole, 31 stay distinct and the 32nd member, a
+  // duplicate at the end of that chain, is still found.
+  members.clear();
+  for (int i = 0; i < 31; ++i) {
+    members.push_back(absl::StrCat("tenant00", std::string(1, 'a' + i % 26),
+                                   i < 26 ? "x" : "y", "@vendor0=", i));
+  }
+  members.push_back("tenant00ey@vendor0=dup");  // i == 30's key
+  const TraceState alike = MustParse({absl::StrJoin(members, ",")});
+  EXPECT_EQ(alike.size(), 31u);
+  EXPECT_THAT(alike.Get("tenant00ey@vendor0"),
+              Optional(absl::string_view("30")));
 }
 
 // Regression (found by tracestate_fuzzer): a key in a member shorter than
