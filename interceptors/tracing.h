@@ -184,8 +184,8 @@ struct ServerOptions {
 
 // MakeClientInterceptorFactory returns the factory of the client
 // interceptor. For each call, on the calling thread, it takes Current(),
-// makes a child span for the call (or a new root, per `options`) and, in the
-// call's PRE_SEND_INITIAL_METADATA, sends exactly one `traceparent`
+// makes a child span for the call (or a new root, per `options`) and sends
+// exactly one `traceparent`
 // (version 00, `00-<32 hex trace-id>-<16 hex call span-id>-<2 hex flags>`)
 // and, when non-empty, exactly one `tracestate` truncated to 512 characters
 // (§3.3.1.5), and `baggage` when it is in the set (formats other than W3C:
@@ -198,8 +198,14 @@ struct ServerOptions {
 // invalid and restart), and the explicit way to choose the parent of a call
 // is to make it current (traceprop::ContextScope) around the call. With
 // start_root_when_no_context=false and no current context the application's
-// headers are left untouched. Never fails an RPC, never sends an invalid
-// value. The factory is thread-safe; it lives as long as the channel.
+// headers are left untouched. The headers are written into the call's
+// metadata in its PRE_SEND_INITIAL_METADATA, so an application interceptor
+// listed before ours cannot override them; a call that records no span and
+// has no such interceptor gets them written into its ClientContext when it
+// is created instead, with no interceptor (the same headers, cheaper). An
+// interceptor listed after ours sees ours and has the last word. Never
+// fails an RPC, never sends an invalid value. The factory is thread-safe;
+// it lives as long as the channel.
 std::unique_ptr<grpc::experimental::ClientInterceptorFactoryInterface>
 MakeClientInterceptorFactory(ClientOptions options = {});
 

@@ -39,6 +39,21 @@ struct InterceptorsTag {
 template struct ExposeMember<InterceptorsTag,
                              &grpc::experimental::ServerRpcInfo::interceptors_>;
 
+struct ClientInterceptorsTag {
+  using type = std::vector<std::unique_ptr<grpc::experimental::Interceptor>>
+      grpc::experimental::ClientRpcInfo::*;
+  friend type MemberOf(ClientInterceptorsTag);
+};
+template struct ExposeMember<ClientInterceptorsTag,
+                             &grpc::experimental::ClientRpcInfo::interceptors_>;
+
+struct SendMetadataTag {
+  using type = std::multimap<std::string, std::string> grpc::ClientContext::*;
+  friend type MemberOf(SendMetadataTag);
+};
+template struct ExposeMember<SendMetadataTag,
+                             &grpc::ClientContext::send_initial_metadata_>;
+
 struct CChannelTag {
   using type = grpc_channel* const grpc::Channel::*;
   friend type MemberOf(CChannelTag);
@@ -84,6 +99,15 @@ InterceptorsOf(const grpc::ServerContextBase& ctx) {
   const grpc::experimental::ServerRpcInfo* info = ctx.*MemberOf(RpcInfoTag{});
   if (info == nullptr) return *kNone;
   return info->*MemberOf(InterceptorsTag{});
+}
+
+size_t InterceptorCountOf(const grpc::experimental::ClientRpcInfo& info) {
+  return (info.*MemberOf(ClientInterceptorsTag{})).size();
+}
+
+std::multimap<std::string, std::string>& SendInitialMetadataOf(
+    grpc::ClientContext& ctx) {
+  return ctx.*MemberOf(SendMetadataTag{});
 }
 
 std::string ChannelTarget(grpc::ChannelInterface* channel) {

@@ -375,6 +375,64 @@ TEST_F(ClientTest, OurTraceparentWinsOverTheApplications) {
   EXPECT_EQ(resp.tracestate(0), "mine=1");
 }
 
+// HeaderWriter is an application's client interceptor that sets its own
+// traceparent when the call sends its metadata, as hand-written propagation
+// code does.
+class HeaderWriter final
+    : public grpc::experimental::ClientInterceptorFactoryInterface {
+ public:
+  grpc::experimental::Interceptor* CreateClientInterceptor(
+      grpc::experimental::ClientRpcInfo*) override {
+    return new Writer;
+  }
+
+ private:
+  class Writer final : public grpc::experimental::Interceptor {
+   public:
+    void Intercept(grpc::experimental::InterceptorBatchMethods* m) override {
+      if (m->QueryInterceptionHookPoint(
+              grpc::experimental::InterceptionHookPoints::
+                  PRE_SEND_INITIAL_METADATA)) {
+        m->GetSendInitialMetadata()->emplace("traceparent", kValid);
+      }
+      m->Proceed();
+    }
+  };
+};
+
+// Unrecorded calls get their headers when the call is created, without an
+// interceptor, unless an application interceptor runs before ours: that
+// one may still set headers at send time, and ours must win then too.
+TEST_F(ClientTest, OurTraceparentWinsOverAnEarlierInterceptors) {
+  const TraceContext caller = TraceContext::NewRoot();
+  ContextScope scope(caller);
+  for (bool writer_first : {true, false}) {
+    SCOPED_TRACE(writer_first ? "writer before ours" : "writer after ours");
+    std::vector<
+        std::unique_ptr<grpc::experimental::ClientInterceptorFactoryInterface>>
+        list;
+    if (writer_first) list.push_back(std::make_unique<HeaderWriter>());
+    list.push_back(MakeClientInterceptorFactory());
+    if (!writer_first) list.push_back(std::make_unique<HeaderWriter>());
+    EchoResponse resp =
+        Unary(grpc::experimental::CreateCustomChannelWithInterceptors(
+                  absl::StrCat("ipv4:127.0.0.1:", server_.port()),
+                  grpc::InsecureChannelCredentials(), grpc::ChannelArguments(),
+                  std::move(list)),
+              {});
+    if (writer_first) {
+      // Ours ran last, at send time: one traceparent, ours.
+      ASSERT_EQ(resp.traceparent_size(), 1);
+      EXPECT_EQ(resp.server_span().trace_id(), caller.trace_id().ToHex());
+    } else {
+      // An interceptor after ours has the last word, as it always had:
+      // both values leave, and the server starts a new trace.
+      EXPECT_EQ(resp.traceparent_size(), 2);
+      EXPECT_NE(resp.server_span().trace_id(), caller.trace_id().ToHex());
+    }
+  }
+}
+
 TEST_F(ClientTest, NoContextStartsARootByDefault) {
   ASSERT_FALSE(Current().IsValid());
   EchoResponse resp = Call({});
