@@ -298,13 +298,11 @@ class ClientFactory final : public ClientInterceptorFactoryInterface {
       return nullptr;
     // The call's context: a child of `current` (or a new root) that
     // carries current's baggage, also when it starts a root.
-    TraceContext call =
-        internal::NewCallContext(current, options_.root_sampled,
-                                 info->method(), SpanKind::kClient);
+    TraceContext call = internal::NewCallContext(
+        current, options_.root_sampled, info->method(), SpanKind::kClient);
     if (!current.baggage().empty() && call.baggage() != current.baggage())
       call = call.WithBaggage(current.baggage());
-    const bool record =
-        call.sampled() && InstalledTracerProvider() != nullptr;
+    const bool record = call.sampled() && InstalledTracerProvider() != nullptr;
     grpc::ClientContext* ctx = info->client_context();
     if (!record && ctx != nullptr && internal::InterceptorCountOf(*info) == 0) {
       // Nothing to watch after the headers, and no interceptor before ours

@@ -189,10 +189,10 @@ struct ServerOptions {
 // (version 00, `00-<32 hex trace-id>-<16 hex call span-id>-<2 hex flags>`)
 // and, when non-empty, exactly one `tracestate` truncated to 512 characters
 // (§3.3.1.5), and `baggage` when it is in the set (formats other than W3C:
-// ClientOptions::propagator). Which wins when the application already put `traceparent` or
-// `tracestate` on its ClientContext: ours — both of the application's
-// values are removed and ours sent. The two headers must describe one
-// context (a hand-written traceparent next to our tracestate, or the
+// ClientOptions::propagator). Which wins when the application already put
+// `traceparent` or `tracestate` on its ClientContext: ours — both of the
+// application's values are removed and ours sent. The two headers must describe
+// one context (a hand-written traceparent next to our tracestate, or the
 // reverse, would mix two traces), the metadata is a multimap so keeping
 // both would send two traceparents (which a W3C receiver must treat as
 // invalid and restart), and the explicit way to choose the parent of a call
