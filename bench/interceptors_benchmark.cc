@@ -714,9 +714,9 @@ void BM_OtlpEncode(benchmark::State& state) {
   const std::vector<traceprop::Attribute> resource = {
       {"service.name", std::string("bench")}};
   for (auto _ : state) {
-    std::string bytes;
-    traceprop::internal::EncodeRequest(batch, resource, &bytes);
-    benchmark::DoNotOptimize(bytes);
+    traceprop::internal::EncodedRequest bytes =
+        traceprop::internal::EncodeRequest(batch, resource);
+    benchmark::DoNotOptimize(bytes.data.get());
   }
   state.SetItemsProcessed(state.iterations() * batch.size());
   state.counters["ns_per_span"] = benchmark::Counter(

@@ -293,13 +293,13 @@ ExportResult OtlpGrpcExporter::Export(
     stats.failed_spans.fetch_add(n, std::memory_order_relaxed);
     return ExportResult::kFailure;
   }
-  // The slice owns the encoded string: no copy, and every attempt sends it.
-  auto encoded = std::make_unique<std::string>();
-  internal::EncodeRequest(batch, m.options.resource, encoded.get());
-  std::string* bytes = encoded.release();
+  // The slice owns the encoded bytes: no copy, and every attempt sends them.
+  internal::EncodedRequest encoded =
+      internal::EncodeRequest(batch, m.options.resource);
+  const size_t size = encoded.size;
+  char* bytes = encoded.data.release();
   grpc::Slice slice(
-      bytes->data(), bytes->size(),
-      [](void* s) { delete static_cast<std::string*>(s); }, bytes);
+      bytes, size, [](void* b) { delete[] static_cast<char*>(b); }, bytes);
   const grpc::ByteBuffer request(&slice, 1);
   const absl::Time deadline = absl::Now() + m.options.timeout;
   grpc::Status status;

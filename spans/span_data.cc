@@ -6,16 +6,21 @@
 namespace traceprop {
 namespace {
 
-// Peer is network.peer.* from gRPC's peer URI.
-struct Peer {
-  absl::string_view address;
-  int64_t port = -1;  // -1: none
-  bool unix = false;  // network.transport "unix"
-};
+using Visit =
+    absl::FunctionRef<void(absl::string_view key, AttributeValueView value)>;
 
-// ParsePeer reads "ipv4:1.2.3.4:80", "ipv6:[::1]:80" and "unix:/path";
-// any other form (or a bad port) gives false.
-bool ParsePeer(absl::string_view p, Peer& out) {
+AttributeValueView View(const AttributeValue& v) {
+  if (const auto* s = std::get_if<std::string>(&v))
+    return absl::string_view(*s);
+  if (const auto* i = std::get_if<int64_t>(&v)) return *i;
+  if (const auto* b = std::get_if<bool>(&v)) return *b;
+  return std::get<double>(v);
+}
+
+}  // namespace
+
+bool RpcAttributes::ParsePeer(PeerAddress& out) const {
+  absl::string_view p = peer;
   if (absl::ConsumePrefix(&p, "unix:")) {
     out.address = p;
     out.unix = true;
@@ -36,49 +41,20 @@ bool ParsePeer(absl::string_view p, Peer& out) {
   return true;
 }
 
-using Visit =
-    absl::FunctionRef<void(absl::string_view key, AttributeValueView value)>;
-
-AttributeValueView View(const AttributeValue& v) {
-  if (const auto* s = std::get_if<std::string>(&v))
-    return absl::string_view(*s);
-  if (const auto* i = std::get_if<int64_t>(&v)) return *i;
-  if (const auto* b = std::get_if<bool>(&v)) return *b;
-  return std::get<double>(v);
+void SpanData::ForEachAttribute(Visit f) const {
+  ForEachRpcAttribute([&](absl::string_view key, auto value) {
+    f(key, AttributeValueView(value));
+  });
+  ForEachOtherAttribute(f);
 }
 
-}  // namespace
-
-void SpanData::ForEachAttribute(Visit f) const {
-  // The keys given from `rpc`, so that `attributes` cannot repeat them.
+void SpanData::ForEachOtherAttribute(Visit f) const {
+  if (attributes.empty()) return;
+  // The keys ForEachRpcAttribute gives, so that `attributes` cannot repeat
+  // them.
   absl::string_view given[RpcAttributes::kMaxAttributes];
   size_t n = 0;
-  auto emit = [&](absl::string_view key, AttributeValueView value) {
-    given[n++] = key;
-    f(key, value);
-  };
-  if (rpc.is_rpc) {
-    emit("rpc.system", absl::string_view("grpc"));
-    const size_t slash = name.rfind('/');
-    if (slash != std::string::npos) {
-      const absl::string_view full = name;
-      emit("rpc.service", full.substr(0, slash));
-      emit("rpc.method", full.substr(slash + 1));
-    }
-  }
-  if (!rpc.server_address.empty()) {
-    emit("server.address", absl::string_view(rpc.server_address));
-    if (rpc.server_port >= 0)
-      emit("server.port", static_cast<int64_t>(rpc.server_port));
-  }
-  Peer peer;
-  if (!rpc.peer.empty() && ParsePeer(rpc.peer, peer)) {
-    emit("network.peer.address", peer.address);
-    if (peer.port >= 0) emit("network.peer.port", peer.port);
-    if (peer.unix) emit("network.transport", absl::string_view("unix"));
-  }
-  if (rpc.grpc_status_code >= 0)
-    emit("rpc.grpc.status_code", static_cast<int64_t>(rpc.grpc_status_code));
+  ForEachRpcAttribute([&](absl::string_view key, auto) { given[n++] = key; });
   for (const Attribute& a : attributes) {
     bool repeated = false;
     for (size_t i = 0; i < n && !repeated; ++i) repeated = given[i] == a.key;

@@ -89,6 +89,17 @@ struct RpcAttributes {
   int32_t server_port = -1;
   std::string server_address;
   std::string peer;
+
+  // PeerAddress is network.peer.* as read from `peer`.
+  struct PeerAddress {
+    absl::string_view address;  // a view into `peer`
+    int64_t port = -1;          // -1: none (unix: peers)
+    bool unix = false;          // network.transport "unix"
+  };
+  // ParsePeer reads `peer` into `out`: "ipv4:1.2.3.4:80", "ipv6:[::1]:80"
+  // and "unix:/path". Any other form, or a port that is not a number in
+  // 0..65535, gives false and leaves `out` unspecified.
+  bool ParsePeer(PeerAddress& out) const;
 };
 
 // SpanEvent is a named, timed annotation on a span ("exception" for
@@ -161,10 +172,52 @@ struct SpanData {
       absl::FunctionRef<void(absl::string_view key, AttributeValueView value)>
           f) const;
 
+  // ForEachRpcAttribute calls f(key, value) with the attributes of `rpc`
+  // only, in ForEachAttribute's order, `value` an absl::string_view or an
+  // int64_t. Inline and typed, so that an exporter's `f` sees literal keys
+  // (ASCII) and no variant: the OTLP encoder writes an RPC span's
+  // attributes this way in about a third of the instructions.
+  template <typename F>
+  void ForEachRpcAttribute(F&& f) const;
+
+  // ForEachOtherAttribute calls `f` with the rest: `attributes`, skipping
+  // any whose key ForEachRpcAttribute gives.
+  void ForEachOtherAttribute(
+      absl::FunctionRef<void(absl::string_view key, AttributeValueView value)>
+          f) const;
+
   // FindAttribute returns the value of the attribute `key` as
   // ForEachAttribute shows it, or nullopt.
   std::optional<AttributeValue> FindAttribute(absl::string_view key) const;
 };
+
+template <typename F>
+void SpanData::ForEachRpcAttribute(F&& f) const {
+  if (rpc.is_rpc) {
+    f(absl::string_view("rpc.system"), absl::string_view("grpc"));
+    const size_t slash = name.rfind('/');
+    if (slash != std::string::npos) {
+      const absl::string_view full = name;
+      f(absl::string_view("rpc.service"), full.substr(0, slash));
+      f(absl::string_view("rpc.method"), full.substr(slash + 1));
+    }
+  }
+  if (!rpc.server_address.empty()) {
+    f(absl::string_view("server.address"),
+      absl::string_view(rpc.server_address));
+    if (rpc.server_port >= 0)
+      f(absl::string_view("server.port"), int64_t{rpc.server_port});
+  }
+  RpcAttributes::PeerAddress peer;
+  if (!rpc.peer.empty() && rpc.ParsePeer(peer)) {
+    f(absl::string_view("network.peer.address"), peer.address);
+    if (peer.port >= 0) f(absl::string_view("network.peer.port"), peer.port);
+    if (peer.unix)
+      f(absl::string_view("network.transport"), absl::string_view("unix"));
+  }
+  if (rpc.grpc_status_code >= 0)
+    f(absl::string_view("rpc.grpc.status_code"), int64_t{rpc.grpc_status_code});
+}
 
 // ForEachAttribute calls `f` with each of `attributes` as a view (resource,
 // event and link attributes).

@@ -30,15 +30,23 @@ size_t Utf8Length(absl::string_view s, size_t i);
 // request otherwise, so one bad byte would lose a batch.
 std::string ValidUtf8(absl::string_view s);
 
-// EncodeRequest appends to `out` the serialized
+// EncodedRequest is an encoded message: `size` bytes at `data`.
+struct EncodedRequest {
+  std::unique_ptr<char[]> data;
+  size_t size = 0;
+  absl::string_view view() const { return {data.get(), size}; }
+};
+
+// EncodeRequest returns the serialized
 // opentelemetry.proto.collector.trace.v1.ExportTraceServiceRequest of
 // `spans`: one ResourceSpans (the resource attributes, one ScopeSpans
 // "traceprop" holding `spans` in order). Every string goes through
 // ValidUtf8. The bytes are those protobuf's own serializer writes for that
 // message (fields in number order, proto3 defaults left out, shortest
 // varints), so any OTLP implementation parses them.
-void EncodeRequest(const std::vector<std::unique_ptr<SpanData>>& spans,
-                   const std::vector<Attribute>& resource, std::string* out);
+EncodedRequest EncodeRequest(
+    const std::vector<std::unique_ptr<SpanData>>& spans,
+    const std::vector<Attribute>& resource);
 
 // OtlpSpanFlags returns Span.flags: the W3C flags in the low byte plus the
 // has-is-remote and is-remote bits for the parent.

@@ -322,10 +322,7 @@ using AnyValue = opentelemetry::proto::common::v1::AnyValue;
 
 Request Decode(const std::vector<std::unique_ptr<SpanData>>& batch,
                const std::vector<Attribute>& resource) {
-  std::string bytes = "prefix";
-  internal::EncodeRequest(batch, resource, &bytes);
-  EXPECT_EQ(bytes.substr(0, 6), "prefix");  // appended, not overwritten
-  bytes.erase(0, 6);
+  const std::string bytes(internal::EncodeRequest(batch, resource).view());
   Request request;
   EXPECT_TRUE(request.ParseFromString(bytes));
   EXPECT_EQ(request.SerializeAsString(), bytes);
