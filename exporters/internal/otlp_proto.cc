@@ -15,6 +15,7 @@ namespace {
 // Inlined where the compiler would not: the sizes of a literal key and of
 // small field numbers then fold, and memcpy of a constant size is a move.
 #define TRACEPROP_INLINE [[gnu::always_inline]] inline
+#define TRACEPROP_INLINE_LAMBDA __attribute__((always_inline))
 
 constexpr uint32_t kHasIsRemote = 0x100;
 constexpr uint32_t kIsRemote = 0x200;
@@ -294,7 +295,8 @@ void Span(Wire& w, const SpanData& s) {
   if (s.end_unix_nano != 0) p = PutLittle(PutTag(p, 8, 1), s.end_unix_nano, 8);
   w.Advance(p);
   s.ForEachRpcAttribute(
-      [&](absl::string_view k, auto v) { w.AsciiKeyValue(9, k, v); });
+      [&](absl::string_view k, auto v)
+          TRACEPROP_INLINE_LAMBDA { w.AsciiKeyValue(9, k, v); });
   s.ForEachOtherAttribute(
       [&](absl::string_view k, AttributeValueView v) { w.KeyValue(9, k, v); });
   NonZero(w, 10, s.dropped_attributes);
