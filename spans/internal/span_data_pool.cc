@@ -1,5 +1,6 @@
 #include "traceprop/spans/internal/span_data_pool.h"
 
+#include <algorithm>
 #include <mutex>
 #include <string>
 #include <utility>
@@ -58,19 +59,45 @@ void Empty(SpanData& span) {
   span.dropped_links = 0;
 }
 
+// The spans a thread took from the pool and has not used yet: up to
+// kThreadTake at a time, so that recording pays the pool's lock once per
+// kThreadTake spans (a lock per span cost ~100 instructions of the ~370
+// that starting an RPC span costs; bench/callgrind_per_call.py). Plain
+// pointers with the initial-exec model: one TLS read, no guard and no
+// __tls_get_addr call (a thread_local vector cost ~70 a span so).
+struct Taken {
+  SpanData* spans[kThreadTake];
+  size_t n;
+};
+__attribute__((tls_model("initial-exec"))) thread_local Taken t_taken = {};
+
+// Frees what a thread took when the thread exits; registered the first
+// time the thread takes from the pool.
+struct FreeTakenAtExit {
+  ~FreeTakenAtExit() {
+    for (size_t i = 0; i < t_taken.n; ++i) delete t_taken.spans[i];
+    t_taken.n = 0;
+  }
+};
+
+// TakeFromPool moves up to kThreadTake pooled spans to t_taken (empty).
+void TakeFromPool() {
+  thread_local FreeTakenAtExit free_at_exit;
+  (void)free_at_exit;
+  Pool& pool = GetPool();
+  std::lock_guard<std::mutex> lock(pool.mu);
+  while (t_taken.n < kThreadTake && !pool.free.empty()) {
+    t_taken.spans[t_taken.n++] = pool.free.back().release();
+    pool.free.pop_back();
+  }
+}
+
 }  // namespace
 
 std::unique_ptr<SpanData> NewSpanData() {
-  Pool& pool = GetPool();
-  {
-    std::lock_guard<std::mutex> lock(pool.mu);
-    if (!pool.free.empty()) {
-      std::unique_ptr<SpanData> span = std::move(pool.free.back());
-      pool.free.pop_back();
-      return span;
-    }
-  }
-  return std::make_unique<SpanData>();
+  if (t_taken.n == 0) TakeFromPool();
+  if (t_taken.n == 0) return std::make_unique<SpanData>();
+  return std::unique_ptr<SpanData>(t_taken.spans[--t_taken.n]);
 }
 
 void RecycleSpanData(std::vector<std::unique_ptr<SpanData>>& spans) {
@@ -104,7 +131,14 @@ void RecycleSpanData(std::unique_ptr<SpanData> span) {
 size_t PooledSpanDataForTesting() {
   Pool& pool = GetPool();
   std::lock_guard<std::mutex> lock(pool.mu);
-  return pool.free.size();
+  return pool.free.size() + t_taken.n;
+}
+
+void DrainPoolForTesting() {
+  while (t_taken.n > 0) delete t_taken.spans[--t_taken.n];
+  Pool& pool = GetPool();
+  std::lock_guard<std::mutex> lock(pool.mu);
+  pool.free.clear();
 }
 
 }  // namespace internal

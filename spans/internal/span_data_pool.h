@@ -20,7 +20,8 @@ namespace traceprop {
 namespace internal {
 
 // NewSpanData returns an empty SpanData (every field as default-
-// constructed), reused when one is pooled. Thread-safe.
+// constructed), reused when one is pooled. Thread-safe: a thread takes up
+// to kThreadTake pooled spans at once and uses them first.
 std::unique_ptr<SpanData> NewSpanData();
 
 // RecycleSpanData empties the non-null spans of `spans` (keeping the
@@ -39,8 +40,15 @@ inline constexpr size_t kMaxPooledSpanData = 1024;
 // A pooled span keeps its strings' buffers up to this many bytes each.
 inline constexpr size_t kKeptStringCapacity = 128;
 
-// PooledSpanDataForTesting is how many wait now.
+// How many spans a thread takes from the pool at once.
+inline constexpr size_t kThreadTake = 16;
+
+// PooledSpanDataForTesting is how many wait now for the calling thread:
+// in the pool and taken by it.
 size_t PooledSpanDataForTesting();
+
+// DrainPoolForTesting empties the pool and what the calling thread took.
+void DrainPoolForTesting();
 
 }  // namespace internal
 }  // namespace traceprop
