@@ -168,14 +168,16 @@ class ServerAddressSource {
   ServerAddressSource(const ServerAddressSource&) = delete;
   ServerAddressSource& operator=(const ServerAddressSource&) = delete;
 
-  // For returns the address for a call on `channel` (nullopt: unknown).
-  std::optional<internal::ServerAddress> For(
-      grpc::ChannelInterface* channel) const {
-    if (from_target_) return from_target_;
+  // For returns the address for a call on `channel` (null: unknown), kept
+  // by this source or, for a channel it does not keep, in `asked`.
+  const internal::ServerAddress* For(
+      grpc::ChannelInterface* channel,
+      std::optional<internal::ServerAddress>& asked) const {
+    if (from_target_) return &*from_target_;
     const Entry* first = first_.load(std::memory_order_acquire);
-    if (first != nullptr && first->channel == channel) return first->address;
-    std::optional<internal::ServerAddress> asked =
-        internal::ParseServerAddress(internal::ChannelTarget(channel));
+    if (first != nullptr && first->channel == channel)
+      return first->address ? &*first->address : nullptr;
+    asked = internal::ParseServerAddress(internal::ChannelTarget(channel));
     if (per_channel_ && first == nullptr) {
       auto* entry = new Entry{channel, asked};
       const Entry* expected = nullptr;
@@ -184,7 +186,7 @@ class ServerAddressSource {
         delete entry;  // another thread's, for the same channel, won
       }
     }
-    return asked;
+    return asked ? &*asked : nullptr;
   }
 
  private:
@@ -245,9 +247,9 @@ class ClientInterceptor final : public Interceptor {
                     const Plan* plan, const ServerAddressSource& server)
       : call_(std::move(call)), info_(info), plan_(plan) {
     if (record) {
-      const std::optional<internal::ServerAddress> address =
-          server.For(info->channel());
-      span_.StartClient(call_, info->method(), address ? &*address : nullptr);
+      std::optional<internal::ServerAddress> asked;
+      span_.StartClient(call_, info->method(),
+                        server.For(info->channel(), asked));
     }
     internal::TsanRelease(this);
   }

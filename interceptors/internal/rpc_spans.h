@@ -102,6 +102,7 @@ class RpcSpan {
 
   std::optional<RecordingSpan> span_;  // engaged once recording starts
   bool server_ = false;
+  bool in_process_ = false;  // a CLIENT span's call has no network peer
 };
 
 // ServerSpanIsError is the semantic conventions' server status mapping.

@@ -72,6 +72,7 @@ bool IsScheme(absl::string_view s) {
 
 std::optional<ServerAddress> ParseServerAddress(absl::string_view target) {
   absl::string_view t = absl::StripAsciiWhitespace(target);
+  if (t == "inproc") return ServerAddress{"inproc", -1, /*in_process=*/true};
   if (absl::ConsumePrefix(&t, "unix-abstract:") ||
       absl::ConsumePrefix(&t, "unix:")) {
     // unix:///abs/path has an empty authority: keep the absolute path.

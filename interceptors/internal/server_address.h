@@ -19,6 +19,9 @@ namespace internal {
 struct ServerAddress {
   std::string address;
   int port = -1;  // -1: no port in the target (unix sockets, defaults)
+  // The target is "inproc", gRPC's in-process channel (InProcessChannel):
+  // its calls have no network peer, so none is asked for.
+  bool in_process = false;
 };
 
 // ParseServerAddress reads a gRPC channel target:
@@ -27,6 +30,7 @@ struct ServerAddress {
 //   "dns:///host:port", "dns://auth/host:port" -> host, port
 //   "<scheme>://<authority>/host:port"         -> host, port (xds:, ...)
 //   "unix:/path", "unix:///path", "unix-abstract:name" -> the path, no port
+//   "inproc" (gRPC's in-process channel)     -> "inproc", in_process
 // A bare IPv6 address without brackets is an address without a port.
 // Malformed targets (empty, empty host, a port that is not 0..65535, an
 // unterminated '[', control characters) give nullopt: the attributes are

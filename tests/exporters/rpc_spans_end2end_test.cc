@@ -80,6 +80,15 @@ class RelayServer {
   }
   ~RelayServer() { server_->Shutdown(std::chrono::system_clock::now()); }
   int port() const { return port_; }
+  // A traced channel over gRPC's in-process transport.
+  std::shared_ptr<grpc::Channel> InProcessChannel() const {
+    std::vector<
+        std::unique_ptr<grpc::experimental::ClientInterceptorFactoryInterface>>
+        factories;
+    factories.push_back(MakeClientInterceptorFactory());
+    return server_->experimental().InProcessChannelWithInterceptors(
+        grpc::ChannelArguments(), std::move(factories));
+  }
   std::shared_ptr<grpc::Channel> Channel() const {
     return CreateTracedChannel("127.0.0.1:" + std::to_string(port_),
                                grpc::InsecureChannelCredentials());
@@ -232,6 +241,35 @@ TEST_F(RpcSpansTest, RelayChainArrivesAsOneTimedTree) {
     s2_hex += kHex[ch & 15];
   }
   EXPECT_EQ(resp.server_span().span_id(), s2_hex);
+}
+
+// An in-process call has no network peer: both spans omit network.peer.*
+// (gRPC is not even asked, rpc_spans.cc) and keep everything else. Over TCP
+// they are recorded (RelayChainArrivesAsOneTimedTree).
+TEST_F(RpcSpansTest, InProcessCallsHaveNoNetworkPeer) {
+  RelayServer a(nullptr);
+  {
+    Span request("request");
+    grpc::Status status;
+    CallUnary(a.InProcessChannel(), "hello", &status);
+    ASSERT_TRUE(status.ok()) << status.error_message();
+  }
+  std::vector<otlp::trace::v1::Span> spans = Collect(3);
+  ASSERT_EQ(spans.size(), 3u);
+  int rpc_spans = 0;
+  for (const auto& s : spans) {
+    if (s.kind() == Kind::SPAN_KIND_INTERNAL) continue;
+    ++rpc_spans;
+    SCOPED_TRACE(s.kind());
+    EXPECT_EQ(s.name(), "tpecho.Echo/Unary");
+    EXPECT_EQ(Str(s, "rpc.system"), "grpc");
+    EXPECT_EQ(Int(s, "rpc.grpc.status_code"), 0);
+    EXPECT_EQ(Attr(s, "network.peer.address"), nullptr);
+    EXPECT_EQ(Attr(s, "network.peer.port"), nullptr);
+    if (s.kind() == Kind::SPAN_KIND_CLIENT)
+      EXPECT_EQ(Str(s, "server.address"), "inproc");
+  }
+  EXPECT_EQ(rpc_spans, 2);
 }
 
 TEST_F(RpcSpansTest, StatusMappingDiffersForClientsAndServers) {

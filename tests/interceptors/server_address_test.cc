@@ -48,6 +48,20 @@ TEST(ServerAddressTest, DnsAndOtherUriSchemes) {
   ExpectAddress("xds:///my-service:7000", "my-service", 7000);
 }
 
+// gRPC's in-process channel: no network peer to ask for; nothing else is.
+TEST(ServerAddressTest, InProcessChannels) {
+  ExpectAddress("inproc", "inproc", -1);
+  EXPECT_TRUE(ParseServerAddress("inproc")->in_process);
+  EXPECT_TRUE(ParseServerAddress(" inproc ")->in_process);
+  for (const char* other : {"inproc:80", "dns:///inproc", "inprocess",
+                            "localhost", "unix:inproc"}) {
+    SCOPED_TRACE(other);
+    std::optional<ServerAddress> a = ParseServerAddress(other);
+    ASSERT_TRUE(a.has_value());
+    EXPECT_FALSE(a->in_process);
+  }
+}
+
 TEST(ServerAddressTest, UnixSocketsHaveNoPort) {
   ExpectAddress("unix:/tmp/relay.sock", "/tmp/relay.sock", -1);
   ExpectAddress("unix:///tmp/relay.sock", "/tmp/relay.sock", -1);
