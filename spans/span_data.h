@@ -178,7 +178,17 @@ struct SpanData {
   // (ASCII) and no variant: the OTLP encoder writes an RPC span's
   // attributes this way in about a third of the instructions.
   template <typename F>
-  void ForEachRpcAttribute(F&& f) const;
+  void ForEachRpcAttribute(F&& f) const {
+    ForEachRpcNameAttribute(f);
+    ForEachRpcCallAttribute(f);
+  }
+  // Its two halves: rpc.system, rpc.service and rpc.method, which follow
+  // from `rpc.is_rpc` and `name` alone (an exporter may encode them once
+  // per name), then the rest.
+  template <typename F>
+  void ForEachRpcNameAttribute(F&& f) const;
+  template <typename F>
+  void ForEachRpcCallAttribute(F&& f) const;
 
   // ForEachOtherAttribute calls `f` with the rest: `attributes`, skipping
   // any whose key ForEachRpcAttribute gives.
@@ -192,7 +202,7 @@ struct SpanData {
 };
 
 template <typename F>
-void SpanData::ForEachRpcAttribute(F&& f) const {
+void SpanData::ForEachRpcNameAttribute(F&& f) const {
   if (rpc.is_rpc) {
     f(absl::string_view("rpc.system"), absl::string_view("grpc"));
     const size_t slash = name.rfind('/');
@@ -202,6 +212,10 @@ void SpanData::ForEachRpcAttribute(F&& f) const {
       f(absl::string_view("rpc.method"), full.substr(slash + 1));
     }
   }
+}
+
+template <typename F>
+void SpanData::ForEachRpcCallAttribute(F&& f) const {
   if (!rpc.server_address.empty()) {
     f(absl::string_view("server.address"),
       absl::string_view(rpc.server_address));

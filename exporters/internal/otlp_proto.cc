@@ -225,6 +225,19 @@ class Wire {
     pos_ = at + k + n;
   }
 
+  // size is how many bytes are written; Since(start) the ones from
+  // `start` on, valid until the next write.
+  size_t size() const { return pos_; }
+  absl::string_view Since(size_t start) const {
+    return absl::string_view(buf_.get() + start, pos_ - start);
+  }
+  // Append writes `bytes` as they are.
+  void Append(absl::string_view bytes) {
+    char* p = Room(bytes.size());
+    std::memcpy(p, bytes.data(), bytes.size());
+    Advance(p + bytes.size());
+  }
+
   // Room makes `n` bytes from the end of what is written writable and
   // returns them; Advance(end) then moves that end to `end`, inside them.
   char* Room(size_t n) {
@@ -273,8 +286,44 @@ void NonEmpty(Wire& w, uint32_t field, absl::string_view v) {
   if (!v.empty()) w.String(field, v);
 }
 
+// NameAttributes writes an RPC span's rpc.system, rpc.service and
+// rpc.method, which follow from its name alone, keeping their bytes for the
+// last few names of a batch: a batch holds many spans of each method.
+// Encoding them took ~200 instructions a span, copying them ~50.
+class NameAttributes {
+ public:
+  void Write(Wire& w, const SpanData& s) {
+    if (!s.rpc.is_rpc) return;
+    for (const Entry& e : entries_) {
+      if (e.used && e.name == s.name) {
+        w.Append(e.bytes);
+        return;
+      }
+    }
+    const size_t start = w.size();
+    s.ForEachRpcNameAttribute(
+        [&](absl::string_view k, auto v)
+            TRACEPROP_INLINE_LAMBDA { w.AsciiKeyValue(9, k, v); });
+    Entry& e = entries_[next_];
+    next_ = (next_ + 1) % entries_.size();
+    e.used = true;
+    e.name.assign(s.name);
+    const absl::string_view bytes = w.Since(start);
+    e.bytes.assign(bytes.data(), bytes.size());
+  }
+
+ private:
+  struct Entry {
+    bool used = false;
+    std::string name;
+    std::string bytes;
+  };
+  std::array<Entry, 4> entries_;
+  size_t next_ = 0;  // the entry a new name replaces
+};
+
 // trace.v1.Span, fields in number order (flags, 16, last).
-void Span(Wire& w, const SpanData& s) {
+void Span(Wire& w, const SpanData& s, NameAttributes& names) {
   std::string state_copy, name_copy;
   const absl::string_view state = Repaired(s.trace_state, state_copy);
   const absl::string_view name = Repaired(s.name, name_copy);
@@ -294,7 +343,8 @@ void Span(Wire& w, const SpanData& s) {
     p = PutLittle(PutTag(p, 7, 1), s.start_unix_nano, 8);
   if (s.end_unix_nano != 0) p = PutLittle(PutTag(p, 8, 1), s.end_unix_nano, 8);
   w.Advance(p);
-  s.ForEachRpcAttribute(
+  names.Write(w, s);
+  s.ForEachRpcCallAttribute(
       [&](absl::string_view k, auto v)
           TRACEPROP_INLINE_LAMBDA { w.AsciiKeyValue(9, k, v); });
   s.ForEachOtherAttribute(
@@ -403,9 +453,10 @@ EncodedRequest EncodeRequest(
           });
           // Two bytes kept for a span's length: an RPC span is 128 to 16383
           // bytes long.
+          NameAttributes names;
           for (const auto& s : spans)
             w.Message(
-                2, [&] { Span(w, *s); }, 2);
+                2, [&] { Span(w, *s, names); }, 2);
         });
       },
       3);  // a batch is 16 KiB to 2 MiB long

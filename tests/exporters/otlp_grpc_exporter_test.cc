@@ -452,5 +452,48 @@ TEST(OtlpEncoding, EmptyAndLargeBatches) {
             "span 19999");
 }
 
+// The encoder keeps the bytes of rpc.system, rpc.service and rpc.method
+// for a batch's last few span names: every span still gets its own name's,
+// through more names than it keeps, names that prefix one another, spans
+// that are not RPCs and names without a '/'.
+TEST(OtlpEncoding, RpcNameAttributesFollowEachSpansName) {
+  const std::vector<std::string> names = {
+      "a.S/M", "a.S/Mx", "b.T/M", "c.U/N", "d.V/O", "e.W/P", "no-slash", ""};
+  std::vector<std::unique_ptr<SpanData>> batch;
+  for (int round = 0; round < 3; ++round) {
+    for (size_t i = 0; i < names.size(); ++i) {
+      auto s = std::make_unique<SpanData>();
+      s->trace_id = GenerateTraceId();
+      s->span_id = GenerateSpanId();
+      s->name = names[(i + round) % names.size()];
+      s->rpc.is_rpc = (i + round) % 3 != 2;
+      batch.push_back(std::move(s));
+    }
+  }
+  Request r = Decode(batch, {});
+  const auto& spans = r.resource_spans(0).scope_spans(0).spans();
+  ASSERT_EQ(spans.size(), static_cast<int>(batch.size()));
+  for (size_t i = 0; i < batch.size(); ++i) {
+    SCOPED_TRACE(i);
+    const std::string& name = batch[i]->name;
+    std::map<std::string, std::string> got;
+    for (const auto& kv : spans[i].attributes())
+      got[kv.key()] = kv.value().string_value();
+    if (!batch[i]->rpc.is_rpc) {
+      EXPECT_TRUE(got.empty());
+      continue;
+    }
+    EXPECT_EQ(got["rpc.system"], "grpc");
+    const size_t slash = name.rfind('/');
+    if (slash == std::string::npos) {
+      EXPECT_EQ(got.size(), 1u);
+      continue;
+    }
+    EXPECT_EQ(got.size(), 3u);
+    EXPECT_EQ(got["rpc.service"], name.substr(0, slash));
+    EXPECT_EQ(got["rpc.method"], name.substr(slash + 1));
+  }
+}
+
 }  // namespace
 }  // namespace traceprop
