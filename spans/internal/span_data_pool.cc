@@ -1,6 +1,5 @@
 #include "traceprop/spans/internal/span_data_pool.h"
 
-#include <algorithm>
 #include <mutex>
 #include <string>
 #include <utility>
