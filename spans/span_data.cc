@@ -23,7 +23,7 @@ bool RpcAttributes::ParsePeer(PeerAddress& out) const {
   absl::string_view p = peer;
   if (absl::ConsumePrefix(&p, "unix:")) {
     out.address = p;
-    out.unix = true;
+    out.unix_socket = true;
     return true;
   }
   if (!absl::ConsumePrefix(&p, "ipv4:") && !absl::ConsumePrefix(&p, "ipv6:"))

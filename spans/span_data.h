@@ -94,7 +94,8 @@ struct RpcAttributes {
   struct PeerAddress {
     absl::string_view address;  // a view into `peer`
     int64_t port = -1;          // -1: none (unix: peers)
-    bool unix = false;          // network.transport "unix"
+    // network.transport "unix". Not `unix`: GNU modes define it as 1.
+    bool unix_socket = false;
   };
   // ParsePeer reads `peer` into `out`: "ipv4:1.2.3.4:80", "ipv6:[::1]:80"
   // and "unix:/path". Any other form, or a port that is not a number in
@@ -226,7 +227,7 @@ void SpanData::ForEachRpcCallAttribute(F&& f) const {
   if (!rpc.peer.empty() && rpc.ParsePeer(peer)) {
     f(absl::string_view("network.peer.address"), peer.address);
     if (peer.port >= 0) f(absl::string_view("network.peer.port"), peer.port);
-    if (peer.unix)
+    if (peer.unix_socket)
       f(absl::string_view("network.transport"), absl::string_view("unix"));
   }
   if (rpc.grpc_status_code >= 0)
