@@ -22,7 +22,6 @@
 #include <grpcpp/impl/rpc_method.h>
 #include <grpcpp/impl/rpc_service_method.h>
 #include <grpcpp/support/method_handler.h>
-
 #include <sched.h>
 #include <spawn.h>
 #include <unistd.h>
@@ -37,6 +36,7 @@
 #include "benchmark/benchmark.h"
 #include "traceprop/context/current.h"
 #include "traceprop/context/id_generator.h"
+#include "traceprop/exporters/env_config.h"
 #include "traceprop/exporters/internal/otlp_proto.h"
 #include "traceprop/exporters/otlp_grpc_exporter.h"
 #include "traceprop/interceptors/tracing.h"
@@ -460,14 +460,16 @@ const bool kFixedRegistered = [] {
 // ------------------------------------------------------------ export on
 // BM_UnaryExport/<collector>: the in-process unary call with traceprop's
 // interceptors, recording on, and the spans really exported over OTLP/gRPC
-// (OtlpGrpcExporter and BatchSpanProcessor with default options),
+// (OtlpGrpcExporter, and BatchSpanProcessor as the OTEL_BSP_* variables set
+// it: the defaults when they are unset),
 // to (up) an in-process receiver on 127.0.0.1 that answers every Export, or
 // (down) 127.0.0.1:1, where nothing listens (every export fails and is
 // retried with backoff; once the queue is full spans are dropped and
 // counted); "up_gzip" is (up) with gzip compression; "up_process" is (up)
 // with the receiver in a child process on the other CPUs, as a collector
 // is in production: only the exporter's own work (encoding, the gRPC
-// client) shares the caller's CPU. "off" (no provider) and "discard"
+// client, and the kernel's TCP work, both ends' on loopback) shares the
+// caller's CPU. "off" (no provider) and "discard"
 // (recording, spans discarded without export) are the references, in the
 // same family so that repetitions interleave. The in-process receiver of
 // (up) runs on the caller's CPU when pinned, so (up) includes the CPU it
@@ -610,6 +612,9 @@ const char* CollectorName(int c) {
                          : "up_process";
 }
 
+const traceprop::BatchSpanProcessorOptions kBspFromEnv =
+    traceprop::TracingConfigFromEnv().bsp;
+
 void BM_UnaryExport(benchmark::State& state) {
   const auto c = static_cast<Collector>(state.range(0));
   grpc::Channel* channel = Get(kRecording).channel[kInProcess].get();
@@ -633,8 +638,9 @@ void BM_UnaryExport(benchmark::State& state) {
       stats = otlp->stats();
       exporter = std::move(otlp);
     }
-    auto owned =
-        std::make_unique<traceprop::BatchSpanProcessor>(std::move(exporter));
+    // The OTEL_BSP_* variables set the processor, as in a service.
+    auto owned = std::make_unique<traceprop::BatchSpanProcessor>(
+        std::move(exporter), kBspFromEnv);
     processor = owned.get();
     provider = std::make_shared<traceprop::TracerProvider>(
         traceprop::TracerProviderOptions{nullptr, std::move(owned)});
