@@ -46,6 +46,7 @@ class TestExporter final : public SpanExporter {
     state_->inside = false;
     state_->batches.push_back(batch.size());
     for (const auto& s : batch) state_->names.push_back(s->name);
+    state_->cv.notify_all();  // waiters on `batches`
     return state_->fail ? ExportResult::kFailure : ExportResult::kSuccess;
   }
   void Shutdown() override {
