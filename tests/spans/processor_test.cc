@@ -1,5 +1,7 @@
 #include "traceprop/spans/processor.h"
 
+#include <pthread.h>
+
 #include <condition_variable>
 #include <memory>
 #include <mutex>
@@ -26,6 +28,7 @@ class TestExporter final : public SpanExporter {
     std::condition_variable cv;
     std::vector<size_t> batches;
     std::vector<std::string> names;
+    std::vector<std::string> thread_names;  // of each Export's thread
     bool hold = false;
     int releases = 0;  // while holding: exports let through, one each
     int entered = 0;   // Export calls begun
@@ -46,6 +49,11 @@ class TestExporter final : public SpanExporter {
     state_->inside = false;
     state_->batches.push_back(batch.size());
     for (const auto& s : batch) state_->names.push_back(s->name);
+#ifdef __linux__
+    char thread_name[16] = {};
+    pthread_getname_np(pthread_self(), thread_name, sizeof thread_name);
+    state_->thread_names.push_back(thread_name);
+#endif
     state_->cv.notify_all();  // waiters on `batches`
     return state_->fail ? ExportResult::kFailure : ExportResult::kSuccess;
   }
@@ -88,6 +96,18 @@ TEST(BatchSpanProcessor, ExportsInBatchesInOrderOnForceFlush) {
   EXPECT_EQ(s.exported, 6u);
   EXPECT_EQ(s.dropped, 0u);
 }
+
+#ifdef __linux__
+TEST(BatchSpanProcessor, ExportsFromAThreadNamedForIt) {
+  auto state = std::make_shared<TestExporter::State>();
+  BatchSpanProcessor p(std::make_unique<TestExporter>(state), Small());
+  p.OnEnd(NewSpan(0));
+  ASSERT_TRUE(p.ForceFlush(absl::Seconds(30)));
+  std::lock_guard<std::mutex> lock(state->mu);
+  ASSERT_EQ(state->thread_names.size(), 1u);
+  EXPECT_EQ(state->thread_names[0], "traceprop-bsp");
+}
+#endif
 
 TEST(BatchSpanProcessor, FullQueueDropsAndCountsWithoutBlocking) {
   auto state = std::make_shared<TestExporter::State>();
