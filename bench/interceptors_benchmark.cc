@@ -638,7 +638,6 @@ void BM_UnaryExport(benchmark::State& state) {
       stats = otlp->stats();
       exporter = std::move(otlp);
     }
-    // The OTEL_BSP_* variables set the processor, as in a service.
     auto owned = std::make_unique<traceprop::BatchSpanProcessor>(
         std::move(exporter), kBspFromEnv);
     processor = owned.get();
