@@ -33,7 +33,8 @@ class PassThrough final : public Interceptor {
 class GlobalFactory final : public ClientInterceptorFactoryInterface {
  public:
   explicit GlobalFactory(ClientOptions options)
-      : inner_(internal::MakeSharedClientInterceptorFactory(options)) {}
+      : inner_(
+            internal::MakeSharedClientInterceptorFactory(std::move(options))) {}
 
   Interceptor* CreateClientInterceptor(ClientRpcInfo* info) override {
     if (internal::TakeClaim(info)) return new PassThrough;
@@ -86,7 +87,7 @@ absl::Status EnableGlobalClientTracing(ClientOptions options) {
         "one per process); use CreateTracedChannel for your channels");
   }
   // Lives until exit: gRPC keeps the raw pointer.
-  auto* factory = new GlobalFactory(options);
+  auto* factory = new GlobalFactory(std::move(options));
   g_enabled.store(true);
   grpc::experimental::RegisterGlobalClientInterceptorFactory(factory);
   return absl::OkStatus();
