@@ -104,8 +104,10 @@ std::optional<absl::string_view> OtSubValue(const TraceState& state,
 
 // WithOtSubValue returns `state` with sub-key `key` of `ot` set to `value`
 // (placed first), or removed when `value` is empty; the `ot` member is
-// removed when nothing is left in it. On any grammar problem it returns
-// `state` unchanged.
+// removed when nothing is left in it. When the result would break the
+// grammar (over 256 characters, or ending in a space once reordered), the
+// other sub-keys but the first rv are dropped, then that too; when `value`
+// itself breaks it, `ot` is removed. Never leaves an old `key` behind.
 TraceState WithOtSubValue(const TraceState& state, absl::string_view key,
                           absl::string_view value);
 

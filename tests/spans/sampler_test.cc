@@ -82,6 +82,24 @@ TEST(OtTraceState, SetReplaceAndRemoveSubKeys) {
   EXPECT_EQ(sampling::WithOtSubValue(only, "th", "").ToHeader(), "a=b");
 }
 
+// Found by tests/fuzz/sampler_fuzzer: a new `th` that made `ot` longer than
+// 256 characters, or a removal that left a space at its end, failed the
+// grammar and the old `th` (another service's threshold) stayed.
+TEST(OtTraceState, NeverKeepsAStaleThresholdWhenTheValueWouldBreak) {
+  const std::string long_ot =
+      "ot=th:0;rv:ffffffffffffff;other:" + std::string(220, 'v');
+  TraceState full = *TraceState::Parse(long_ot + ",a=b");
+  TraceState set = sampling::WithOtSubValue(full, "th", "ffbe76c8b43958");
+  EXPECT_EQ(set.ToHeader(), "ot=th:ffbe76c8b43958;rv:ffffffffffffff,a=b");
+
+  TraceState spaced = *TraceState::Parse("ot=x:y ;th:8,a=b");
+  EXPECT_EQ(sampling::WithOtSubValue(spaced, "th", "c").ToHeader(),
+            "ot=th:c,a=b");
+  EXPECT_EQ(sampling::WithOtSubValue(spaced, "th", "").ToHeader(), "a=b");
+  // A value that itself breaks the grammar removes `ot`.
+  EXPECT_EQ(sampling::WithOtSubValue(spaced, "th", "c,d").ToHeader(), "a=b");
+}
+
 TraceContext Root() { return TraceContext(); }
 
 TEST(TraceIdRatio, DecidesByThreshold) {
