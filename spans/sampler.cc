@@ -72,40 +72,32 @@ std::optional<absl::string_view> OtSubValue(const TraceState& state,
 
 TraceState WithOtSubValue(const TraceState& state, absl::string_view key,
                           absl::string_view value) {
-  // The new sub-key first, then the others in order; `kept` marks what a
-  // smaller value keeps: the first rv (the one samplers read).
-  std::vector<std::string> members;
-  std::vector<bool> kept;
-  if (!value.empty()) {
-    members.push_back(absl::StrCat(key, ":", value));
-    kept.push_back(true);
-  }
-  bool rv_seen = key == "rv";
+  const std::string first = value.empty() ? "" : absl::StrCat(key, ":", value);
+  std::vector<absl::string_view> others;  // the other sub-keys, in order
+  std::vector<absl::string_view> rv;      // the first rv (what samplers read)
   if (std::optional<absl::string_view> ot = state.Get("ot")) {
     for (absl::string_view member : absl::StrSplit(*ot, ';')) {
       if (member.empty()) continue;
       const size_t colon = member.find(':');
       const absl::string_view sub = member.substr(0, colon);
       if (colon != absl::string_view::npos && sub == key) continue;
-      const bool first_rv =
-          !rv_seen && colon != absl::string_view::npos && sub == "rv";
-      rv_seen = rv_seen || first_rv;
-      members.emplace_back(member);
-      kept.push_back(first_rv);
+      if (rv.empty() && colon != absl::string_view::npos && sub == "rv")
+        rv.push_back(member);
+      others.push_back(member);
     }
   }
-  // Each try drops more: everything, then only the new sub-key and rv, then
-  // only the new sub-key. A value over 256 characters, or one that ends in a
-  // space once reordered, fails the grammar; no try leaves a stale th behind.
-  for (int pass = 0; pass < 3; ++pass) {
-    std::vector<absl::string_view> kept_members;
-    for (size_t i = 0; i < members.size(); ++i) {
-      if (pass == 0 || (pass == 1 && kept[i]) || (i == 0 && !value.empty()))
-        kept_members.emplace_back(members[i]);
-    }
-    if (kept_members.empty()) return state.Erase("ot");
+  // The new sub-key first, then each try keeps less: every other sub-key,
+  // then only rv, then nothing. A value over 256 characters, or one that
+  // ends in a space once reordered, fails the grammar; no try leaves a
+  // stale `key` behind.
+  std::vector<absl::string_view> none;
+  for (const std::vector<absl::string_view>* rest : {&others, &rv, &none}) {
+    std::vector<absl::string_view> parts;
+    if (!first.empty()) parts.push_back(first);
+    parts.insert(parts.end(), rest->begin(), rest->end());
+    if (parts.empty()) return state.Erase("ot");
     absl::StatusOr<TraceState> updated =
-        state.Set("ot", absl::StrJoin(kept_members, ";"));
+        state.Set("ot", absl::StrJoin(parts, ";"));
     if (updated.ok()) return *std::move(updated);
   }
   return state.Erase("ot");  // `value` itself breaks the grammar
